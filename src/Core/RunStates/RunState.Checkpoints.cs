@@ -1,0 +1,223 @@
+using System.Runtime.CompilerServices;
+
+namespace Steward;
+
+public partial class RunState
+{
+    /// <summary>
+    /// A checkpoint (cs.resources' <c>raiseif</c>): waits, blocking the thread, while paused; then throws
+    /// <see cref="OperationCanceledException"/> (carrying <see cref="Token"/>) if cancelled. When running and not
+    /// cancelled it is one field read and costs no allocation.
+    /// </summary>
+    /// <remarks>The cancelled test is made after any pause ends, so a cancel during the pause throws.
+    /// Prefer <see cref="ThrowIfCancelledAsync"/> in async code: it waits without holding a thread.</remarks>
+    /// <param name="message">The exception message; defaults to one naming this RunState.</param>
+    /// <exception cref="OperationCanceledException">The RunState is cancelled.</exception>
+    public void ThrowIfCancelled(string? message = null)
+    {
+        _checkpoints++;
+        if (_flags != 0)
+        {
+            ThrowIfCancelledSlow(message);
+        }
+    }
+
+    /// <summary>
+    /// The asynchronous checkpoint: awaits, without holding a thread, while paused; then throws
+    /// <see cref="OperationCanceledException"/> if cancelled. Completes synchronously, allocation-free,
+    /// when running and not cancelled.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels only the wait while paused.</param>
+    /// <exception cref="OperationCanceledException">The RunState is cancelled, or <paramref name="cancellationToken"/> was.</exception>
+    public ValueTask ThrowIfCancelledAsync(CancellationToken cancellationToken = default)
+    {
+        _checkpoints++;
+        if (_flags == 0 && !cancellationToken.IsCancellationRequested)
+        {
+            return default;
+        }
+
+        return ThrowIfCancelledSlowAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A pause point (cs.resources' <c>pauseif</c>): blocks the thread while paused, returns once resumed,
+    /// cancelled or stopped. Never throws for cancellation.
+    /// </summary>
+    public void WaitIfPaused()
+    {
+        _checkpoints++;
+        if ((_flags & PausedFlag) != 0)
+        {
+            WaitWhilePaused();
+        }
+    }
+
+    /// <summary>
+    /// The asynchronous pause point: awaits, without holding a thread, while paused; completes once resumed,
+    /// cancelled or stopped. Never throws for this RunState's cancellation.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask WaitIfPausedAsync(CancellationToken cancellationToken = default)
+    {
+        _checkpoints++;
+        if ((_flags & PausedFlag) == 0)
+        {
+            return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
+        }
+
+        return WaitWhilePausedAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Sleeps for <paramref name="delay"/> on this RunState's <see cref="TimeProvider"/>, waking at once, without
+    /// throwing, when this RunState is cancelled (cs.resources' <c>sleep</c>, without its step polling).
+    /// </summary>
+    /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
+    /// <param name="cancellationToken">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay,
+                $"RunState '{Name}': a sleep delay must not be negative.");
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        return IsCancelled || delay == TimeSpan.Zero ? Task.CompletedTask : SleepCoreAsync(delay, cancellationToken);
+    }
+
+    /// <summary>
+    /// Iterates <paramref name="source"/> while this RunState is not cancelled (cs.resources' <c>iter</c>):
+    /// before each item, waits while paused, then ends quietly if cancelled. Each item is a checkpoint.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The items.</param>
+    /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
+    public IEnumerable<T> Iterate<T>(IEnumerable<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return IterateCore(source);
+    }
+
+    /// <summary>
+    /// Iterates <paramref name="source"/> while this RunState is not cancelled: before each item, awaits while
+    /// paused, then ends quietly if cancelled. Each item is a checkpoint.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The items.</param>
+    /// <param name="cancellationToken">Passed to <paramref name="source"/> and to the pause waits.</param>
+    /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
+    public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return IterateCoreAsync(source, cancellationToken);
+    }
+
+    private OperationCanceledException NewCanceledException(string? message) =>
+        new(message ?? $"RunState '{Name}' was cancelled.", Token);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowIfCancelledSlow(string? message)
+    {
+        WaitWhilePaused();
+        if (IsCancelled)
+        {
+            throw NewCanceledException(message);
+        }
+    }
+
+    private async ValueTask ThrowIfCancelledSlowAsync(CancellationToken cancellationToken)
+    {
+        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
+        if (IsCancelled)
+        {
+            throw NewCanceledException(null);
+        }
+    }
+
+    /// <summary>Blocks while paused. This is the sync API's documented blocking wait.</summary>
+    private void WaitWhilePaused()
+    {
+        // Loop: after a Resume another Pause may install a new gate before this thread runs again.
+        while (_resumeGate is { } gate)
+        {
+            gate.Task.Wait();
+        }
+    }
+
+    private ValueTask WaitWhilePausedAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return _resumeGate is null ? default : Core(this, cancellationToken);
+
+        static async ValueTask Core(RunState self, CancellationToken cancellationToken)
+        {
+            while (self._resumeGate is { } gate)
+            {
+                await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task SleepCoreAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var token = Token;
+        using var linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken)
+            : null;
+        try
+        {
+            await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // This RunState was cancelled: wake early and quietly; the caller's next checkpoint throws.
+        }
+    }
+
+    private IEnumerable<T> IterateCore<T>(IEnumerable<T> source)
+    {
+        using var items = source.GetEnumerator();
+        while (true)
+        {
+            WaitIfPaused();
+            if (IsCancelled || !items.MoveNext())
+            {
+                yield break;
+            }
+
+            yield return items.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<T> IterateCoreAsync<T>(
+        IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var items = source.GetAsyncEnumerator(cancellationToken);
+        await using (items.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                await WaitIfPausedAsync(cancellationToken).ConfigureAwait(false);
+                if (IsCancelled || !await items.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                yield return items.Current;
+            }
+        }
+    }
+}

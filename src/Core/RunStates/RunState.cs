@@ -1,0 +1,473 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using static Steward.RunStateTransitionTable;
+
+namespace Steward;
+
+/// <summary>
+/// The run state of a task that can be started, paused, resumed, cancelled and stopped
+/// (cs.resources' <c>RunState</c>): easily queried state for monitors, and cheap checkpoints for the work itself.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The transition table (DESIGN.md) is enforced: an event that is not allowed in the current
+/// <see cref="Status"/> throws <see cref="InvalidRunStateTransitionException"/> before any side effect.
+/// <see cref="Cancel"/> is allowed in every status; it sets <see cref="IsCancelled"/>, cancels <see cref="Token"/>
+/// and releases every paused checkpoint. <see cref="Start"/> clears the flag and issues a fresh <see cref="Token"/>.
+/// </para>
+/// <para>
+/// Thread safety: every member may be called from any thread. Transitions are serialised by a private lock;
+/// <see cref="IsCancelled"/>, <see cref="IsRunning"/> and the not-paused path of the checkpoints read
+/// volatile fields without taking it. Event handlers run after the transition, outside the lock; a handler
+/// that throws neither undoes the transition nor stops the other handlers: once all have run, the failure is
+/// rethrown to the caller of the event method (an <see cref="AggregateException"/> if several failed).
+/// </para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "The token source has no timer and is never linked, so it holds nothing that needs disposing; "
+                    + "tokens handed out may outlive a run, so it is left to the GC.")]
+public partial class RunState
+{
+    // _flags bits. The checkpoint fast path is "one volatile read compared with zero".
+    private const int CancelledFlag = 1; // set by Cancel (or a pollCancel that returned true), cleared by Start
+    private const int PausedFlag = 2;    // set exactly while Status == Paused
+    private const int PollFlag = 4;      // set for ever when a pollCancel was given, to route checkpoints through it
+
+    private static long s_unnamed;
+
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<bool>? _pollCancel;
+    private readonly RunState? _parent;
+
+    // Invariant: _flags and _status change only under _lock, together; lock-free readers see each on its own.
+    private volatile int _flags;
+    private volatile RunStateStatus _status;
+
+    // A fresh source per Start; replaced under _lock, read without it.
+    private volatile CancellationTokenSource _cts = new();
+
+    // Non-null exactly while Paused: created by Pause, taken by Resume/Cancel/Stop under _lock and completed
+    // outside it, so a checkpoint that saw the gate is always released.
+    private volatile TaskCompletionSource? _resumeGate;
+
+    // Guarded by _lock.
+    private CancellationTokenRegistration _parentLink;
+    private long _runId;
+    private DateTimeOffset? _startTime;
+    private DateTimeOffset? _stopTime;
+
+    // Progress counter for stall detection. Incremented without interlocking: under concurrent checkpoints of
+    // one RunState an increment may be lost, which a "has it moved since the last sample" check tolerates.
+    private long _checkpoints;
+
+    /// <summary>Creates an <see cref="RunStateStatus.Idle"/> RunState.</summary>
+    /// <param name="name">A name for logs and telemetry; defaults to <c>RunState-N</c>.</param>
+    /// <param name="timeProvider">The clock for <see cref="StartTime"/>, <see cref="StopTime"/>,
+    /// <see cref="RunTime"/> and <see cref="SleepAsync"/>; defaults to <see cref="TimeProvider.System"/>.</param>
+    /// <param name="pollCancel">An extra cancellation test consulted by <see cref="IsCancelled"/> and every
+    /// checkpoint (cs.resources' <c>poll_cancel</c>). The first time it returns <see langword="true"/> the
+    /// RunState is cancelled exactly as by <see cref="Cancel"/>, and stays cancelled until the next <see cref="Start"/>.</param>
+    public RunState(string? name = null, TimeProvider? timeProvider = null, Func<bool>? pollCancel = null)
+        : this(name, timeProvider, pollCancel, parent: null)
+    {
+    }
+
+    private RunState(string? name, TimeProvider? timeProvider, Func<bool>? pollCancel, RunState? parent)
+    {
+        Name = name ?? $"RunState-{Interlocked.Increment(ref s_unnamed)}";
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _pollCancel = pollCancel;
+        _parent = parent;
+        _flags = pollCancel is null ? 0 : PollFlag;
+    }
+
+    /// <summary>Raised after the RunState starts running (Idle or Stopped → Running).</summary>
+    public event Action<RunState>? Started;
+
+    /// <summary>Raised after the first <see cref="Cancel"/> of a run (or of an idle or stopped RunState);
+    /// repeated cancels of an already cancelled RunState raise nothing.</summary>
+    public event Action<RunState>? Cancelled;
+
+    /// <summary>Raised after the RunState stops running (Running, Paused or Stopping → Stopped).</summary>
+    public event Action<RunState>? Stopped;
+
+    /// <summary>Raised after every change of <see cref="Status"/>, before the more specific event.</summary>
+    public event Action<RunStateTransition>? StateChanged;
+
+    /// <summary>The name given at construction.</summary>
+    public string Name { get; }
+
+    /// <summary>The current status.</summary>
+    public RunStateStatus Status => _status;
+
+    /// <summary><see langword="true"/> from <see cref="Start"/> until <see cref="Stop"/>: Running, Paused or Stopping.</summary>
+    public bool IsRunning => IsRunningStatus(_status);
+
+    /// <summary><see langword="true"/> while <see cref="RunStateStatus.Paused"/>.</summary>
+    public bool IsPaused => _status == RunStateStatus.Paused;
+
+    /// <summary><see langword="true"/> while <see cref="RunStateStatus.Stopping"/>: running, but cancelled.</summary>
+    public bool IsStopping => _status == RunStateStatus.Stopping;
+
+    /// <summary><see langword="true"/> when not running: Idle or Stopped.</summary>
+    public bool IsStopped => !IsRunningStatus(_status);
+
+    /// <summary>
+    /// <see langword="true"/> once <see cref="Cancel"/> was called (or the pollCancel function returned
+    /// <see langword="true"/>), until the next <see cref="Start"/>. A lock-free read unless a pollCancel was given.
+    /// </summary>
+    public bool IsCancelled
+    {
+        get
+        {
+            var flags = _flags;
+            if ((flags & CancelledFlag) != 0)
+            {
+                return true;
+            }
+
+            return (flags & PollFlag) != 0 && PollCancel();
+        }
+    }
+
+    /// <summary>
+    /// Cancelled by <see cref="Cancel"/>. Each <see cref="Start"/> issues a fresh token, so a token taken during
+    /// one run is never cancelled by the next run's cancel.
+    /// </summary>
+    public CancellationToken Token => _cts.Token;
+
+    /// <summary>When the current or last run started; <see langword="null"/> if never started.</summary>
+    public DateTimeOffset? StartTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _startTime;
+            }
+        }
+    }
+
+    /// <summary>When the last run stopped; <see langword="null"/> while running or if never stopped.</summary>
+    public DateTimeOffset? StopTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stopTime;
+            }
+        }
+    }
+
+    /// <summary>How long the current run has lasted, or the last run lasted; zero if never started.</summary>
+    public TimeSpan RunTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_startTime is not { } start)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                var end = IsRunningStatus(_status) ? _timeProvider.GetUtcNow() : _stopTime ?? start;
+                var elapsed = end - start;
+                return elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many checkpoints (<see cref="ThrowIfCancelled"/>, <see cref="ThrowIfCancelledAsync"/>,
+    /// <see cref="WaitIfPaused"/>, <see cref="WaitIfPausedAsync"/>, each item of <see cref="Iterate{T}"/>)
+    /// have been passed. Sample it to detect a stalled worker.
+    /// </summary>
+    public long Checkpoints => Volatile.Read(ref _checkpoints);
+
+    private string DebuggerDisplay =>
+        $"{Name}: {_status}{((_flags & CancelledFlag) != 0 ? " (cancelled)" : "")}, {Checkpoints} checkpoints";
+
+    /// <summary>
+    /// Starts running: Idle or Stopped → Running. Clears <see cref="IsCancelled"/>, issues a fresh
+    /// <see cref="Token"/>, sets <see cref="StartTime"/>, raises <see cref="StateChanged"/> then <see cref="Started"/>.
+    /// A child RunState whose parent is cancelled is cancelled at once after starting.
+    /// </summary>
+    /// <param name="runningOk">If <see langword="true"/>, starting a RunState that is already running is a no-op
+    /// instead of an <see cref="InvalidRunStateTransitionException"/>.</param>
+    /// <exception cref="InvalidRunStateTransitionException">Already running and <paramref name="runningOk"/> is false.</exception>
+    public void Start(bool runningOk = false) => StartCore(runningOk);
+
+    /// <summary>
+    /// Requests cancellation, in any status: sets <see cref="IsCancelled"/>, moves Running or Paused to Stopping,
+    /// cancels <see cref="Token"/> (which cancels the children), releases every paused checkpoint and raises
+    /// <see cref="Cancelled"/>. Idempotent: cancelling an already cancelled RunState does nothing.
+    /// </summary>
+    public void Cancel()
+    {
+        RunStateTransition? change = null;
+        TaskCompletionSource? gate;
+        CancellationTokenSource cts;
+        lock (_lock)
+        {
+            // Invariant: CancelledFlag set implies Idle, Stopping or Stopped, where Cancel changes nothing more.
+            if ((_flags & CancelledFlag) != 0)
+            {
+                return;
+            }
+
+            var from = _status;
+            TryNext(from, CancelEvent, out var to); // Cancel is allowed in every status
+            _status = to;
+            _flags = (_flags | CancelledFlag) & ~PausedFlag;
+            gate = _resumeGate;
+            _resumeGate = null;
+            cts = _cts;
+            if (from != to)
+            {
+                change = new RunStateTransition(Name, from, to, RunStateEvents.Cancel, _timeProvider.GetUtcNow());
+            }
+        }
+
+        List<Exception>? errors = null;
+        gate?.TrySetResult();
+        try
+        {
+            cts.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            // Callbacks registered on Token by user code threw; they all ran.
+            (errors ??= []).AddRange(ex.InnerExceptions);
+        }
+
+        if (change is not null)
+        {
+            Raise(StateChanged, change, ref errors);
+        }
+
+        Raise(Cancelled, this, ref errors);
+        ThrowIfAny(errors);
+    }
+
+    /// <summary>
+    /// Pauses: Running → Paused (Paused stays Paused). Checkpoints then wait until <see cref="Resume"/>,
+    /// <see cref="Cancel"/> or <see cref="Stop"/>.
+    /// </summary>
+    /// <exception cref="InvalidRunStateTransitionException">Not Running or Paused.</exception>
+    public void Pause()
+    {
+        RunStateTransition change;
+        lock (_lock)
+        {
+            var from = _status;
+            if (!TryNext(from, PauseEvent, out var to))
+            {
+                throw new InvalidRunStateTransitionException(Name, from, RunStateEvents.Pause);
+            }
+
+            if (from == to)
+            {
+                return;
+            }
+
+            _resumeGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _status = to;
+            _flags |= PausedFlag;
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Pause, _timeProvider.GetUtcNow());
+        }
+
+        List<Exception>? errors = null;
+        Raise(StateChanged, change, ref errors);
+        ThrowIfAny(errors);
+    }
+
+    /// <summary>Resumes: Paused → Running, releasing every paused checkpoint.</summary>
+    /// <exception cref="InvalidRunStateTransitionException">Not Paused.</exception>
+    public void Resume()
+    {
+        RunStateTransition change;
+        TaskCompletionSource? gate;
+        lock (_lock)
+        {
+            var from = _status;
+            if (!TryNext(from, ResumeEvent, out var to))
+            {
+                throw new InvalidRunStateTransitionException(Name, from, RunStateEvents.Resume);
+            }
+
+            gate = _resumeGate;
+            _resumeGate = null;
+            _status = to;
+            _flags &= ~PausedFlag;
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Resume, _timeProvider.GetUtcNow());
+        }
+
+        gate?.TrySetResult();
+        List<Exception>? errors = null;
+        Raise(StateChanged, change, ref errors);
+        ThrowIfAny(errors);
+    }
+
+    /// <summary>
+    /// Stops: Running, Paused or Stopping → Stopped. Sets <see cref="StopTime"/>, releases paused checkpoints,
+    /// raises <see cref="StateChanged"/> then <see cref="Stopped"/>. Stopping does not cancel: <see cref="IsCancelled"/>
+    /// keeps its value until the next <see cref="Start"/>.
+    /// </summary>
+    /// <exception cref="InvalidRunStateTransitionException">Not running.</exception>
+    public void Stop() => StopCore(throwIfNotRunning: true);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"RunState '{Name}' ({_status}{((_flags & CancelledFlag) != 0 ? ", cancelled" : "")})";
+
+    /// <summary>Start, returning whether this call started the RunState (false: it was running and runningOk).</summary>
+    internal bool StartCore(bool runningOk)
+    {
+        RunStateTransition change;
+        CancellationToken parentToken = default;
+        long runId;
+        lock (_lock)
+        {
+            var from = _status;
+            if (!TryNext(from, StartEvent, out var to))
+            {
+                if (runningOk && IsRunningStatus(from))
+                {
+                    return false;
+                }
+
+                throw new InvalidRunStateTransitionException(Name, from, RunStateEvents.Start);
+            }
+
+            // The previous source is left to the GC rather than disposed: tokens taken from it may still be in use.
+            _cts = new CancellationTokenSource();
+            _flags = _pollCancel is null ? 0 : PollFlag;
+            _status = to;
+            var now = _timeProvider.GetUtcNow();
+            _startTime = now;
+            _stopTime = null;
+            runId = ++_runId;
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now);
+            if (_parent is not null)
+            {
+                parentToken = _parent.Token;
+            }
+        }
+
+        List<Exception>? errors = null;
+        Raise(StateChanged, change, ref errors);
+        Raise(Started, this, ref errors);
+
+        if (parentToken.CanBeCanceled)
+        {
+            // Linked after Started was raised, outside the lock: an already-cancelled parent runs the callback
+            // (our Cancel) synchronously right here, so observers see Started before Cancelled.
+            var link = parentToken.UnsafeRegister(static state => ((RunState)state!).Cancel(), this);
+            lock (_lock)
+            {
+                if (_runId == runId && IsRunningStatus(_status))
+                {
+                    _parentLink = link;
+                    link = default;
+                }
+            }
+
+            link.Unregister(); // the run already ended: it must not keep a registration on the parent
+        }
+
+        ThrowIfAny(errors);
+        return true;
+    }
+
+    /// <summary>Stop; returns false instead of throwing when not running and <paramref name="throwIfNotRunning"/> is false.</summary>
+    internal bool StopCore(bool throwIfNotRunning)
+    {
+        RunStateTransition change;
+        TaskCompletionSource? gate;
+        CancellationTokenRegistration link;
+        lock (_lock)
+        {
+            var from = _status;
+            if (!TryNext(from, StopEvent, out var to))
+            {
+                return throwIfNotRunning
+                    ? throw new InvalidRunStateTransitionException(Name, from, RunStateEvents.Stop)
+                    : false;
+            }
+
+            gate = _resumeGate;
+            _resumeGate = null;
+            _status = to;
+            _flags &= ~PausedFlag;
+            var now = _timeProvider.GetUtcNow();
+            _stopTime = now;
+            link = _parentLink;
+            _parentLink = default;
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now);
+        }
+
+        gate?.TrySetResult();
+        link.Unregister(); // not Dispose: never wait here for a parent's cancel callback running elsewhere
+        List<Exception>? errors = null;
+        Raise(StateChanged, change, ref errors);
+        Raise(Stopped, this, ref errors);
+        ThrowIfAny(errors);
+        return true;
+    }
+
+    private static bool IsRunningStatus(RunStateStatus status) =>
+        status is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool PollCancel()
+    {
+        if (!_pollCancel!())
+        {
+            return false;
+        }
+
+        Cancel();
+        return true;
+    }
+
+    private static void Raise<TArg>(Action<TArg>? handlers, TArg arg, ref List<Exception>? errors)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (var handler in Delegate.EnumerateInvocationList(handlers))
+        {
+            try
+            {
+                handler(arg);
+            }
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
+        }
+    }
+
+    private void ThrowIfAny(List<Exception>? errors)
+    {
+        if (errors is null)
+        {
+            return;
+        }
+
+        if (errors.Count == 1)
+        {
+            ExceptionDispatchInfo.Throw(errors[0]);
+        }
+
+        throw new AggregateException($"RunState '{Name}': {errors.Count} event handlers failed.", errors);
+    }
+}

@@ -1,0 +1,1 @@
+namespace Steward.Hosting; internal static class Placeholder { }
