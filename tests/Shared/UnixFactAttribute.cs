@@ -1,4 +1,4 @@
-namespace Steward.Tests.Support;
+namespace Steward.Testing;
 
 /// <summary>A fact that needs POSIX signals and processes; skipped on Windows.</summary>
 [AttributeUsage(AttributeTargets.Method)]

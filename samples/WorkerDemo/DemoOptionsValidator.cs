@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+
+namespace WorkerDemo;
+
+/// <summary>Checks <see cref="DemoOptions"/> at start-up; each failure names the configuration key and the bad value.</summary>
+internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DemoOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        {
+            failures.Add($"{DemoOptions.Section}:DatabasePath must name a file (got '{options.DatabasePath}').");
+        }
+
+        Positive(nameof(DemoOptions.SensorInterval), options.SensorInterval);
+        Positive(nameof(DemoOptions.ReportInterval), options.ReportInterval);
+        if (options.RunFor is { } runFor)
+        {
+            Positive(nameof(DemoOptions.RunFor), runFor);
+        }
+
+        for (var i = 0; i < options.Sensors.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(options.Sensors[i]))
+            {
+                failures.Add($"{DemoOptions.Section}:Sensors:{i} must name a sensor (got '{options.Sensors[i]}').");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Positive(string key, TimeSpan value)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"{DemoOptions.Section}:{key} must be a positive duration (got '{value}').");
+            }
+        }
+    }
+}

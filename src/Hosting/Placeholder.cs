@@ -1,1 +1,0 @@
-namespace Steward.Hosting; internal static class Placeholder { }

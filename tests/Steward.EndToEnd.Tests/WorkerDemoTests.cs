@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Steward.Testing;
+
+namespace Steward.EndToEnd.Tests;
+
+/// <summary>The README's main job, samples/WorkerDemo, run as a real process against a real SQLite file.</summary>
+public sealed partial class WorkerDemoTests : IDisposable
+{
+    private readonly string _contentRoot = Directory.CreateTempSubdirectory("steward-demo-").FullName;
+
+    public WorkerDemoTests()
+    {
+        // The demo's content root is its working directory: give it the repository's appsettings.json there.
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), Path.Combine(_contentRoot, "appsettings.json"));
+    }
+
+    [UnixFact]
+    public Task Ctrl_C_stops_it_gracefully_after_both_loops_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGINT);
+
+    [UnixFact]
+    public Task Sigterm_stops_it_gracefully_after_both_loops_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGTERM);
+
+    [Fact]
+    public async Task Invalid_configuration_exits_2_naming_the_key_and_the_value()
+    {
+        await using var demo = StartDemo("--WorkerDemo:SensorInterval=-00:00:01", "--WorkerDemo:ReportInterval=soon");
+
+        var exitCode = await demo.WaitForExitAsync();
+
+        Assert.True(exitCode == 2, demo.Transcript);
+        Assert.Contains("WorkerDemo:ReportInterval", demo.Transcript, StringComparison.Ordinal);
+        Assert.Contains("soon", demo.Transcript, StringComparison.Ordinal);
+        Assert.False(File.Exists(DatabasePath), "nothing may start with a bad configuration");
+    }
+
+    public void Dispose() => Directory.Delete(_contentRoot, recursive: true);
+
+    private string DatabasePath => Path.Combine(_contentRoot, "data", "readings.db");
+
+    private async Task StopsGracefullyOn(PosixSignal signal)
+    {
+        await using var demo = StartDemo("--WorkerDemo:SensorInterval=00:00:00.020", "--WorkerDemo:ReportInterval=00:00:00.300");
+        await demo.ExpectLineAsync("Opened the readings database");
+        await demo.ExpectLineAsync("Report:"); // the reporter read what the monitor wrote
+
+        demo.Signal(signal);
+
+        Assert.True(await demo.WaitForExitAsync() == 0, demo.Transcript);
+        var log = demo.Transcript;
+        Assert.Contains("SensorMonitor stopped after", log, StringComparison.Ordinal);
+        Assert.Contains("ReadingsReporter stopped after", log, StringComparison.Ordinal);
+        Assert.Contains("Database opened 1 time(s), closed 1 time(s), 0 opens left", log, StringComparison.Ordinal);
+        Assert.Single(ClosedLine().Matches(log)); // closed exactly once
+        var written = long.Parse(ClosedLine().Match(log).Groups["written"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(written > 0);
+
+        // The file is real, in WAL mode, closed cleanly (no WAL left behind) and holds what the log says it wrote.
+        Assert.False(File.Exists(DatabasePath + "-wal"), "the final close should have checkpointed and removed the WAL");
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var query = connection.CreateCommand();
+        query.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await query.ExecuteScalarAsync());
+        query.CommandText = "SELECT COUNT(*) FROM readings";
+        Assert.Equal(written, (long)(await query.ExecuteScalarAsync())!);
+    }
+
+    private ChildProcess StartDemo(params string[] arguments) =>
+        ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "WorkerDemo.dll"), arguments, workingDirectory: _contentRoot);
+
+    [GeneratedRegex(@"Closed the readings database .*: (?<written>\d+) readings written this run")]
+    private static partial Regex ClosedLine();
+}
