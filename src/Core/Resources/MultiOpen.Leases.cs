@@ -59,7 +59,8 @@ public abstract partial class MultiOpen
         {
             var tickets = Volatile.Read(ref _tickets);
             var count = tickets.Length;
-            var index = (uint)_ticketHint < (uint)count ? _ticketHint : 0;
+            var hint = _ticketHint; // read once: other threads move it
+            var index = (uint)hint < (uint)count ? hint : 0;
             for (var scanned = 0; scanned < count; scanned++)
             {
                 var ticket = tickets[index];

@@ -1,5 +1,8 @@
+using Steward.Tests.Support;
+
 namespace Steward.Tests.Resources;
 
+[Collection(SerialTestGroup.Name)]
 public class MultiOpenConcurrencyTests
 {
     [Fact]

@@ -105,29 +105,6 @@ public class PoolTests
         Assert.Throws<ArgumentNullException>(() => pool.Return(null!));
     }
 
-    [Fact]
-    public void Concurrent_renters_never_share_an_item()
-    {
-        var pool = new Pool<Item>(() => new Item(), maxSize: 4);
-        var shared = 0;
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
-        {
-            for (var i = 0; i < 100_000; i++)
-            {
-                using var lease = pool.Rent();
-                if (Interlocked.Exchange(ref lease.Value.InUse, 1) != 0)
-                {
-                    Interlocked.Increment(ref shared);
-                }
-
-                Volatile.Write(ref lease.Value.InUse, 0);
-            }
-        });
-
-        Assert.Equal(0, shared);
-        Assert.True(pool.Available <= 4);
-    }
-
     internal sealed class Item : IDisposable
     {
         public int Disposals;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using Steward.Tests.Support;
 
 namespace Steward.Tests.RunStates;
 
+[Collection(SerialTestGroup.Name)]
 public class RunStateSleepTests
 {
     [Fact]
