@@ -92,21 +92,6 @@ public partial class RunState
     }
 
     /// <summary>
-    /// Creates a child RunState: when this RunState is cancelled, every running child is cancelled, and a child
-    /// started while this RunState is cancelled is cancelled at once. Cancelling a child does not touch the parent.
-    /// </summary>
-    /// <param name="name">The child's name.</param>
-    /// <returns>A new Idle RunState sharing this one's <see cref="TimeProvider"/>.</returns>
-    public RunState CreateChild(string name)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-
-        // A parent that polls passes its poll down, so a child checkpoint notices what only the poll knows.
-        var parentPoll = (_flags & PollFlag) != 0 ? () => IsCancelled : (Func<bool>?)null;
-        return new RunState(name, _timeProvider, parentPoll, this);
-    }
-
-    /// <summary>
     /// Cancels this RunState when one of <paramref name="signals"/> arrives, instead of the signal's default
     /// action (cs.resources' <c>catch_signal</c>). Disposing the result removes the handlers, restoring what
     /// was there before. With no signals given, SIGINT and SIGTERM are caught.

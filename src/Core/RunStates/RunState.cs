@@ -55,8 +55,7 @@ public partial class RunState
     private volatile TaskCompletionSource? _resumeGate;
 
     // Guarded by _lock.
-    private CancellationTokenRegistration _parentLink;
-    private long _runId;
+    private HashSet<RunState>? _runningChildren; // children between their Start and Stop; see RunState.Children.cs
     private DateTimeOffset? _startTime;
     private DateTimeOffset? _stopTime;
 
@@ -205,7 +204,7 @@ public partial class RunState
 
     /// <summary>
     /// Requests cancellation, in any status: sets <see cref="IsCancelled"/>, moves Running or Paused to Stopping,
-    /// cancels <see cref="Token"/> (which cancels the children), releases every paused checkpoint and raises
+    /// cancels <see cref="Token"/> and every running child, releases every paused checkpoint and raises
     /// <see cref="Cancelled"/>. Idempotent: cancelling an already cancelled RunState does nothing.
     /// </summary>
     public void Cancel()
@@ -213,6 +212,7 @@ public partial class RunState
         RunStateTransition? change = null;
         TaskCompletionSource? gate;
         CancellationTokenSource cts;
+        RunState[]? children;
         lock (_lock)
         {
             // Invariant: CancelledFlag set implies Idle, Stopping or Stopped, where Cancel changes nothing more.
@@ -228,6 +228,7 @@ public partial class RunState
             gate = _resumeGate;
             _resumeGate = null;
             cts = _cts;
+            children = _runningChildren is { Count: > 0 } running ? [.. running] : null;
             if (from != to)
             {
                 change = new RunStateTransition(Name, from, to, RunStateEvents.Cancel, _timeProvider.GetUtcNow());
@@ -236,6 +237,7 @@ public partial class RunState
 
         List<Exception>? errors = null;
         gate?.TrySetResult();
+        CancelChildren(children, ref errors);
         try
         {
             cts.Cancel();
@@ -330,8 +332,6 @@ public partial class RunState
     internal bool StartCore(bool runningOk)
     {
         RunStateTransition change;
-        CancellationToken parentToken = default;
-        long runId;
         lock (_lock)
         {
             var from = _status;
@@ -352,33 +352,24 @@ public partial class RunState
             var now = _timeProvider.GetUtcNow();
             _startTime = now;
             _stopTime = null;
-            runId = ++_runId;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now);
-            if (_parent is not null)
-            {
-                parentToken = _parent.Token;
-            }
         }
 
         List<Exception>? errors = null;
         Raise(StateChanged, change, ref errors);
         Raise(Started, this, ref errors);
 
-        if (parentToken.CanBeCanceled)
+        // Joined after Started was raised, so observers of a child started under a cancelled parent see Started, then Cancelled.
+        if (_parent is not null && _parent.AttachChild(this))
         {
-            // Linked after Started was raised, outside the lock: an already-cancelled parent runs the callback
-            // (our Cancel) synchronously right here, so observers see Started before Cancelled.
-            var link = parentToken.UnsafeRegister(static state => ((RunState)state!).Cancel(), this);
-            lock (_lock)
+            try
             {
-                if (_runId == runId && IsRunningStatus(_status))
-                {
-                    _parentLink = link;
-                    link = default;
-                }
+                Cancel();
             }
-
-            link.Unregister(); // the run already ended: it must not keep a registration on the parent
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
         }
 
         ThrowIfAny(errors);
@@ -390,7 +381,6 @@ public partial class RunState
     {
         RunStateTransition change;
         TaskCompletionSource? gate;
-        CancellationTokenRegistration link;
         lock (_lock)
         {
             var from = _status;
@@ -407,13 +397,11 @@ public partial class RunState
             _flags &= ~PausedFlag;
             var now = _timeProvider.GetUtcNow();
             _stopTime = now;
-            link = _parentLink;
-            _parentLink = default;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now);
         }
 
         gate?.TrySetResult();
-        link.Unregister(); // not Dispose: never wait here for a parent's cancel callback running elsewhere
+        _parent?.DetachChild(this);
         List<Exception>? errors = null;
         Raise(StateChanged, change, ref errors);
         Raise(Stopped, this, ref errors);

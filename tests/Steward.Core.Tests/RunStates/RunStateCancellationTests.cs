@@ -146,6 +146,21 @@ public class RunStateCancellationTests
     }
 
     [Fact]
+    public void A_child_still_running_when_its_parent_restarts_is_cancelled_by_the_parents_next_cancel()
+    {
+        var parent = new RunState("parent");
+        parent.Start();
+        var child = parent.CreateChild("child");
+        child.Start();
+        parent.Stop();
+        parent.Start();
+
+        parent.Cancel();
+
+        Assert.True(child.IsCancelled);
+    }
+
+    [Fact]
     public void Children_see_the_parents_pollCancel()
     {
         var stop = false;
