@@ -4,11 +4,12 @@ using Steward.TestChild;
 return args.FirstOrDefault() switch
 {
     "catch-signals" => await CatchSignalsScenario.RunAsync(),
+    "nursery-shutdown" => await NurseryShutdownScenario.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Steward.TestChild <scenario>; scenarios: catch-signals");
+    Console.Error.WriteLine("usage: Steward.TestChild <scenario>; scenarios: catch-signals, nursery-shutdown");
     return 64;
 }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace Steward.Coordination;
+
+/// <summary>
+/// A fair (first come, first served) asynchronous mutual-exclusion lock without owner tracking: the core of
+/// <see cref="AsyncCondition"/>. Ownership passes directly from the releaser to the oldest waiter, so a newcomer can
+/// never overtake a waiter.
+/// </summary>
+[DebuggerDisplay("AsyncMutex: held={_held}, {_waiters.Count} waiting")]
+internal sealed class AsyncMutex
+{
+    private readonly Lock _gate = new();
+    private readonly LinkedList<TaskCompletionSource> _waiters = new(); // guarded by _gate
+    private bool _held;                                                  // guarded by _gate
+
+    /// <summary>Whether some flow holds the lock.</summary>
+    public bool IsHeld
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held;
+            }
+        }
+    }
+
+    /// <summary>Takes the lock; completes synchronously, allocation-free, when it is free.</summary>
+    /// <param name="cancellationToken">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
+    /// <returns>A task that completes once the caller holds the lock.</returns>
+    public ValueTask AcquireAsync(CancellationToken cancellationToken)
+    {
+        LinkedListNode<TaskCompletionSource> node;
+        lock (_gate)
+        {
+            if (!_held)
+            {
+                _held = true;
+                return default;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            node = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
+        return WaitAsync(node, cancellationToken);
+    }
+
+    /// <summary>Releases the lock, handing it to the oldest waiter if there is one.</summary>
+    /// <exception cref="InvalidOperationException">The lock is not held.</exception>
+    public void Release()
+    {
+        TaskCompletionSource? next = null;
+        lock (_gate)
+        {
+            if (!_held)
+            {
+                throw new InvalidOperationException("The async lock is released but nobody holds it.");
+            }
+
+            if (_waiters.First is { } first)
+            {
+                _waiters.RemoveFirst(); // ownership passes to it: _held stays true
+                next = first.Value;
+            }
+            else
+            {
+                _held = false;
+            }
+        }
+
+        next?.TrySetResult(); // outside the lock: the new owner runs asynchronously anyway
+    }
+
+    private async ValueTask WaitAsync(LinkedListNode<TaskCompletionSource> node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await node.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            lock (_gate)
+            {
+                // Still queued: withdraw. Already dequeued: Release handed us the lock, so we own it and keep it.
+                if (node.List is null)
+                {
+                    return;
+                }
+
+                _waiters.Remove(node);
+            }
+
+            throw;
+        }
+    }
+}
