@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+
+namespace Steward.Hosting;
+
+/// <summary>
+/// The one shutdown budget shared by the stop path (workers, host nursery, resources): it starts when the host begins to
+/// stop and lasts <see cref="StewardOptions.ShutdownTimeout"/>. Measured on the system clock: a shutdown deadline is
+/// real time, whatever clock the workers are given.
+/// </summary>
+internal sealed class ShutdownBudget(IOptionsMonitor<StewardOptions> options)
+{
+    private static readonly TimeProvider s_clock = TimeProvider.System;
+
+    private long _deadlineTicks = long.MaxValue; // UTC ticks; MaxValue until the stop begins
+
+    public TimeSpan Timeout => options.CurrentValue.ShutdownTimeout;
+
+    /// <summary>Starts the budget; later calls keep the first deadline.</summary>
+    public void Begin()
+    {
+        var deadline = (s_clock.GetUtcNow() + Timeout).UtcTicks;
+        Interlocked.CompareExchange(ref _deadlineTicks, deadline, long.MaxValue);
+    }
+
+    /// <summary>What is left of the budget (the whole timeout if the stop has not begun).</summary>
+    public TimeSpan Remaining
+    {
+        get
+        {
+            var deadline = Interlocked.Read(ref _deadlineTicks);
+            if (deadline == long.MaxValue)
+            {
+                return Timeout;
+            }
+
+            var left = TimeSpan.FromTicks(deadline - s_clock.GetUtcNow().UtcTicks);
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> within the remaining budget; false if the budget ran out first.</summary>
+    public async Task<bool> WaitAsync(Task task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(Remaining, s_clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        return task.IsCompleted;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Steward.Hosting;
+
+/// <summary>
+/// Steward's <see cref="IHostLifetime"/>, replacing the console lifetime: SIGINT, SIGTERM and SIGQUIT stop the host
+/// gracefully, and a second one while stopping exits at once with 128 + the signal number; the pause and resume signals
+/// pause and resume every worker; the reload signal reloads the configuration. When the host has stopped, the exit code
+/// Steward decided (<see cref="StewardExitCodes"/>) becomes the process's <see cref="Environment.ExitCode"/>.
+/// </summary>
+internal sealed partial class StewardLifetime(
+    IHostApplicationLifetime lifetime,
+    IHostEnvironment environment,
+    IOptionsMonitor<StewardOptions> options,
+    RunStateController controller,
+    IConfiguration configuration,
+    ILoggerFactory loggers) : IHostLifetime, IDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Steward.Hosting.Lifetime");
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private readonly List<CancellationTokenRegistration> _callbacks = [];
+    private int _stopSignals;
+
+    public Task WaitForStartAsync(CancellationToken cancellationToken)
+    {
+        _callbacks.Add(lifetime.ApplicationStarted.Register(() =>
+        {
+            LogStarted(environment.EnvironmentName, environment.ContentRootPath);
+        }));
+        _callbacks.Add(lifetime.ApplicationStopping.Register(() => LogStopping()));
+        _callbacks.Add(lifetime.ApplicationStopped.Register(() =>
+        {
+            var code = controller.ExitCode;
+            if (code != StewardExitCodes.Success)
+            {
+                Environment.ExitCode = code;
+            }
+
+            LogStopped(code);
+        }));
+
+        if (OperatingSystem.IsBrowser() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS() || OperatingSystem.IsWasi())
+        {
+            return Task.CompletedTask;
+        }
+
+        Register(PosixSignal.SIGINT, OnStopSignal);
+        Register(PosixSignal.SIGTERM, OnStopSignal);
+        Register(PosixSignal.SIGQUIT, OnStopSignal);
+
+        // Invalid names are reported by options validation, which fails the start right after this.
+        var signals = options.CurrentValue.Signals;
+        RegisterOptional(signals.Pause, "pause", _ => controller.PauseAll());
+        RegisterOptional(signals.Resume, "resume", _ => controller.ResumeAll());
+        RegisterOptional(signals.Reload, "reload", OnReload);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        _registrations.ForEach(r => r.Dispose());
+        _callbacks.ForEach(c => c.Dispose());
+    }
+
+    private void OnStopSignal(PosixSignalContext context)
+    {
+        context.Cancel = true; // no default termination: the host stops gracefully
+        if (Interlocked.Increment(ref _stopSignals) == 1)
+        {
+            LogStopSignal(context.Signal);
+            lifetime.StopApplication();
+            return;
+        }
+
+        var code = StewardExitCodes.SignalBase + SignalNames.Number(context.Signal);
+        LogForcedExit(context.Signal, code);
+        Environment.Exit(code);
+    }
+
+    private void OnReload(PosixSignalContext context)
+    {
+        if (configuration is IConfigurationRoot root)
+        {
+            root.Reload();
+            LogReloaded(context.Signal);
+        }
+        else
+        {
+            LogCannotReload(context.Signal);
+        }
+    }
+
+    private void RegisterOptional(string? name, string purpose, Action<PosixSignalContext> handler)
+    {
+        if (!SignalNames.TryParse(name, out var signal, out _) || signal is not { } parsed)
+        {
+            return;
+        }
+
+        Register(parsed, context =>
+        {
+            context.Cancel = true;
+            LogSignal(context.Signal, purpose);
+            handler(context);
+        });
+    }
+
+    private void Register(PosixSignal signal, Action<PosixSignalContext> handler)
+    {
+        try
+        {
+            _registrations.Add(PosixSignalRegistration.Create(signal, handler));
+        }
+        catch (Exception ex) when (ex is PlatformNotSupportedException or IOException)
+        {
+            LogSignalUnsupported(signal, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information,
+        Message = "Application started ({Environment}, content root {ContentRoot}). Press Ctrl+C to shut down.")]
+    private partial void LogStarted(string environment, string contentRoot);
+
+    [LoggerMessage(EventId = 2502, Level = LogLevel.Information, Message = "Application is shutting down...")]
+    private partial void LogStopping();
+
+    [LoggerMessage(EventId = 2503, Level = LogLevel.Information, Message = "Application stopped, exit code {ExitCode}")]
+    private partial void LogStopped(int exitCode);
+
+    [LoggerMessage(EventId = 2504, Level = LogLevel.Information, Message = "Received {Signal}: stopping gracefully (send it again to exit at once)")]
+    private partial void LogStopSignal(PosixSignal signal);
+
+    [LoggerMessage(EventId = 2505, Level = LogLevel.Critical, Message = "Received {Signal} again while stopping: exiting at once with code {ExitCode}")]
+    private partial void LogForcedExit(PosixSignal signal, int exitCode);
+
+    [LoggerMessage(EventId = 2506, Level = LogLevel.Information, Message = "Received signal {Signal}: {Purpose}")]
+    private partial void LogSignal(PosixSignal signal, string purpose);
+
+    [LoggerMessage(EventId = 2507, Level = LogLevel.Information, Message = "Configuration reloaded on signal {Signal}")]
+    private partial void LogReloaded(PosixSignal signal);
+
+    [LoggerMessage(EventId = 2508, Level = LogLevel.Warning, Message = "Signal {Signal} asks for a reload, but the configuration cannot be reloaded")]
+    private partial void LogCannotReload(PosixSignal signal);
+
+    [LoggerMessage(EventId = 2509, Level = LogLevel.Warning, Message = "Signal {Signal} cannot be handled on this platform: {Reason}")]
+    private partial void LogSignalUnsupported(PosixSignal signal, string reason);
+}

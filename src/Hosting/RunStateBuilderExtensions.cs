@@ -1,0 +1,95 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Steward;
+using Steward.Hosting;
+using Steward.Nurseries;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The registrations chained on <see cref="IRunStateBuilder"/>.</summary>
+public static class RunStateBuilderExtensions
+{
+    /// <summary>
+    /// Adds a supervised worker. Each instance (see <see cref="WorkerOptions.Instances"/>) runs in its own DI scope with a
+    /// child RunState of the host's, from the moment the host has started. <typeparamref name="T"/> is resolved from the
+    /// scope if registered, else created with its constructor's services.
+    /// </summary>
+    /// <typeparam name="T">The worker type.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The worker's name (its key under <c>Steward:Workers</c>); the type name by default.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="InvalidOperationException">A worker with this name is already registered.</exception>
+    public static IRunStateBuilder AddWorker<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IRunStateBuilder builder, string? name = null)
+        where T : class, IRunStateWorker
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var workerName = name ?? typeof(T).Name;
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerName, nameof(name));
+        Catalog(builder).Add(new WorkerRegistration(workerName, typeof(T), services =>
+            services.GetService<T>() is { } registered
+                ? (registered, false)
+                : (ActivatorUtilities.CreateInstance<T>(services), true)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a <see cref="MultiOpen"/> resource: a singleton the host opens before any hosted service starts (so a resource
+    /// that cannot start fails start-up at once) and closes, exactly once, after every hosted service has stopped; and a
+    /// scoped <see cref="Opened{T}"/> that adds one open per DI scope. At stop, leases still held are reported with their
+    /// open sites.
+    /// </summary>
+    /// <typeparam name="T">The resource type.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddMultiOpen<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IRunStateBuilder builder)
+        where T : MultiOpen
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<T>();
+        builder.Services.TryAddScoped(sp => new Opened<T>(sp.GetRequiredService<T>()));
+        builder.Services.AddHostedService<MultiOpenHostedService<T>>();
+        return builder;
+    }
+
+    /// <summary>Adds a singleton <see cref="Pool{T}"/> (disposed with the host, disposing what it keeps).</summary>
+    /// <typeparam name="T">The pooled type.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="factory">Makes a new item from the root services.</param>
+    /// <param name="maxSize">How many returned items to keep; 0 keeps all.</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddPool<T>(this IRunStateBuilder builder, Func<IServiceProvider, T> factory, int maxSize = 4)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        builder.Services.TryAddSingleton(sp => new Pool<T>(() => factory(sp), maxSize));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the host's <see cref="TaskNursery"/> (a singleton named "host", <see cref="NurseryFailurePolicy.CancelAll"/>):
+    /// start background tasks in it from anywhere; a child that fails stops the host with exit code 1; ApplicationStopping
+    /// cancels it, and the stop awaits it within the shutdown budget.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The nursery's name.</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddTaskNursery(this IRunStateBuilder builder, string name = "host")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton(sp =>
+            new TaskNursery(name, NurseryFailurePolicy.CancelAll, sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskNursery>()));
+        builder.Services.AddHostedService<HostNurseryService>();
+        return builder;
+    }
+
+    private static WorkerCatalog Catalog(IRunStateBuilder builder) =>
+        builder is RunStateBuilder steward
+            ? steward.Catalog
+            : throw new ArgumentException("Use the builder returned by services.AddRunState().", nameof(builder));
+}

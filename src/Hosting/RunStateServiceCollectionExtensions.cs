@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Steward.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Steward on a service collection.</summary>
+public static class RunStateServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Steward: <see cref="StewardOptions"/> bound from the "Steward" configuration section (unknown keys are errors)
+    /// and validated at start, the <see cref="IRunStateController"/> with the host RunState, the supervised workers' host,
+    /// and Steward's lifetime (signals and exit codes, replacing the console lifetime). Calling it again returns a builder
+    /// over the same registrations.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The builder to add workers and resources with.</returns>
+    public static IRunStateBuilder AddRunState(this IServiceCollection services, Action<StewardOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(WorkerCatalog))?.ImplementationInstance;
+        if (existing is WorkerCatalog known)
+        {
+            return new RunStateBuilder(services, known);
+        }
+
+        var catalog = new WorkerCatalog();
+        services.AddSingleton(catalog);
+        services.AddOptions<StewardOptions>()
+            .BindConfiguration(StewardOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StewardOptions>, StewardOptionsValidator>();
+
+        // The host's own stop must outlast Steward's budget, so Steward's accounting (and exit code 3) comes first.
+        services.AddSingleton<IPostConfigureOptions<HostOptions>>(sp => new PostConfigureOptions<HostOptions>(Options.Options.DefaultName, host =>
+        {
+            var budget = sp.GetRequiredService<IOptionsMonitor<StewardOptions>>().CurrentValue.ShutdownTimeout;
+            if (budget > TimeSpan.Zero && host.ShutdownTimeout < budget + TimeSpan.FromSeconds(5))
+            {
+                host.ShutdownTimeout = budget + TimeSpan.FromSeconds(5);
+            }
+        }));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RunStateController>();
+        services.TryAddSingleton<IRunStateController>(sp => sp.GetRequiredService<RunStateController>());
+        services.TryAddSingleton<ShutdownBudget>();
+        services.AddHostedService<RunStateHostedService>();
+        services.AddSingleton<IHostLifetime, StewardLifetime>();
+        return new RunStateBuilder(services, catalog);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Steward.Hosting;
+
+/// <summary>Parses the signal names of <see cref="SignalOptions"/> into what <see cref="PosixSignalRegistration"/> takes.</summary>
+internal static class SignalNames
+{
+    // Signals a setting may not take over: they stop the host, or cannot be caught at all.
+    private static readonly string[] s_reserved = ["INT", "TERM", "QUIT", "KILL", "STOP"];
+
+    /// <summary>
+    /// Parses <paramref name="value"/> ("SIGUSR1", "USR1", "10"); an empty value means "off" (<paramref name="signal"/>
+    /// null). Returns false with a reason for anything else.
+    /// </summary>
+    public static bool TryParse(string? value, out PosixSignal? signal, out string? error)
+    {
+        signal = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return true;
+        }
+
+        var name = value.Trim().ToUpperInvariant();
+        if (name.StartsWith("SIG", StringComparison.Ordinal))
+        {
+            name = name[3..];
+        }
+
+        if (Array.IndexOf(s_reserved, name) >= 0)
+        {
+            error = $"SIG{name} cannot be used: it stops the host or cannot be caught";
+            return false;
+        }
+
+        if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            if (number is < 1 or > 64)
+            {
+                error = "a signal number must be between 1 and 64";
+                return false;
+            }
+
+            signal = (PosixSignal)number;
+            return true;
+        }
+
+        var mac = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
+        signal = name switch
+        {
+            "HUP" => PosixSignal.SIGHUP,
+            "USR1" => (PosixSignal)(mac ? 30 : 10),
+            "USR2" => (PosixSignal)(mac ? 31 : 12),
+            "ALRM" => (PosixSignal)14,
+            _ => null,
+        };
+        if (signal is null)
+        {
+            error = "not a signal name Steward knows (use e.g. SIGUSR1, SIGUSR2, SIGHUP, or a number)";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The conventional number of a stop signal, for the 128+n exit code of a forced exit.</summary>
+    public static int Number(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGHUP => 1,
+        PosixSignal.SIGINT => 2,
+        PosixSignal.SIGQUIT => 3,
+        PosixSignal.SIGTERM => 15,
+        _ => (int)signal > 0 ? (int)signal : 0,
+    };
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Steward.Hosting;
+
+/// <summary>
+/// The <see cref="IRunStateController"/>: owns the host RunState, knows every worker instance, and records the exit
+/// code Steward decided (the most severe wins: a forced exit over a shutdown timeout over a failure).
+/// </summary>
+[DebuggerDisplay("Steward controller: {_instances.Count} instances, exit code {ExitCode}")]
+internal sealed partial class RunStateController(
+    IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<RunStateController> logger) : IRunStateController
+{
+    private readonly Lock _lock = new();
+    private readonly List<WorkerInstance> _instances = []; // guarded by _lock
+    private int _exitCode;
+
+    public RunState Host { get; } = new("host", clock);
+
+    public TimeProvider Clock => clock;
+
+    /// <summary>The exit code decided so far (0 until something went wrong).</summary>
+    public int ExitCode => Volatile.Read(ref _exitCode);
+
+    public IReadOnlyList<WorkerStatus> Workers
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            return Instances.Select(i => i.Snapshot(now)).ToArray();
+        }
+    }
+
+    internal WorkerInstance[] Instances
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _instances];
+            }
+        }
+    }
+
+    public WorkerInstance Register(string name, int index, RunState runState, TimeSpan? stallTimeout)
+    {
+        var instance = new WorkerInstance(name, index, runState, stallTimeout, clock);
+        lock (_lock)
+        {
+            _instances.Add(instance);
+        }
+
+        return instance;
+    }
+
+    public void PauseAll()
+    {
+        foreach (var instance in Instances)
+        {
+            instance.Pause();
+        }
+
+        LogPausedAll(Instances.Length);
+    }
+
+    public void ResumeAll()
+    {
+        foreach (var instance in Instances)
+        {
+            instance.Resume();
+        }
+
+        LogResumedAll(Instances.Length);
+    }
+
+    public void Pause(string worker)
+    {
+        foreach (var instance in Named(worker))
+        {
+            instance.Pause();
+        }
+    }
+
+    public void Resume(string worker)
+    {
+        foreach (var instance in Named(worker))
+        {
+            instance.Resume();
+        }
+    }
+
+    /// <summary>Records an exit code (the most severe one wins) and stops the application.</summary>
+    public void Exit(int code, string reason)
+    {
+        RecordExitCode(code, reason);
+        lifetime.StopApplication();
+    }
+
+    /// <summary>Records an exit code (the most severe one wins) without stopping: the stop is already under way.</summary>
+    public void RecordExitCode(int code, string reason)
+    {
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _exitCode);
+        }
+        while (code > current && Interlocked.CompareExchange(ref _exitCode, code, current) != current);
+
+        LogExit(code, reason);
+    }
+
+    private WorkerInstance[] Named(string worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var all = Instances;
+        var named = Array.FindAll(all, i => string.Equals(i.Name, worker, StringComparison.OrdinalIgnoreCase));
+        if (named.Length == 0)
+        {
+            var known = string.Join(", ", all.Select(i => i.Name).Distinct());
+            throw new ArgumentException($"No worker is named '{worker}' (workers: {(known.Length == 0 ? "none" : known)}).", nameof(worker));
+        }
+
+        return named;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Paused all {Count} worker instances")]
+    private partial void LogPausedAll(int count);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Resumed all {Count} worker instances")]
+    private partial void LogResumedAll(int count);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Exit code {ExitCode}: {Reason}")]
+    private partial void LogExit(int exitCode, string reason);
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Steward.Hosting;
+
+/// <summary>
+/// The workers' host: attaches <see cref="RunStateBackgroundService"/>s at start, starts the host RunState and one
+/// <see cref="WorkerSupervisor"/> per enabled instance once every hosted service has started (so resources are open
+/// first), cancels the host RunState at ApplicationStopping, and waits for the workers within the shutdown budget,
+/// reporting (and abandoning, exit code 3) those that do not stop.
+/// </summary>
+internal sealed partial class RunStateHostedService(
+    WorkerCatalog catalog,
+    RunStateController controller,
+    ShutdownBudget budget,
+    IServiceScopeFactory scopes,
+    IOptionsMonitor<StewardOptions> options,
+    IHostApplicationLifetime lifetime,
+    IServiceProvider services,
+    ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger("Steward.Hosting.Workers");
+    private readonly List<Task> _supervisors = [];
+    private ITimer? _sampler;
+    private CancellationTokenRegistration _stopping;
+
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var service in services.GetServices<IHostedService>().OfType<RunStateBackgroundService>())
+        {
+            service.Attach(controller);
+        }
+
+        _stopping = lifetime.ApplicationStopping.Register(() =>
+        {
+            budget.Begin();
+            controller.Host.Cancel(); // cancels every worker's RunState, children of this one
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        controller.Host.Start(runningOk: true);
+        var settings = options.CurrentValue;
+        foreach (var registration in catalog.Workers)
+        {
+            var worker = settings.For(registration.Name);
+            if (!worker.Enabled)
+            {
+                LogDisabled(registration.Name);
+                continue;
+            }
+
+            for (var index = 0; index < worker.Instances; index++)
+            {
+                var runState = controller.Host.CreateChild($"{registration.Name}#{index}");
+                var instance = controller.Register(registration.Name, index, runState, worker.StallTimeout);
+                var supervisor = new WorkerSupervisor(registration, instance, scopes, options, controller, _logger);
+                _supervisors.Add(Task.Run(supervisor.RunAsync, CancellationToken.None));
+            }
+        }
+
+        LogStarted(_supervisors.Count, catalog.Workers.Count);
+        _sampler = controller.Clock.CreateTimer(static self => ((RunStateHostedService)self!).SampleCheckpoints(), this,
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // ApplicationStopping has cancelled the host RunState, and so every worker's. Whatever is still running once
+        // the budget is spent is reported in StoppedAsync, after the background services had their StopAsync too.
+        await budget.WaitAsync(Task.WhenAll(_supervisors), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _sampler?.Dispose();
+        var now = controller.Clock.GetUtcNow();
+        var stuck = controller.Workers.Where(s => s.State is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping).ToList();
+        foreach (var status in stuck)
+        {
+            LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
+        }
+
+        if (stuck.Count > 0)
+        {
+            controller.RecordExitCode(StewardExitCodes.ShutdownTimeout,
+                $"{stuck.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
+        }
+
+        controller.Host.StopCore(throwIfNotRunning: false);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _sampler?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private void SampleCheckpoints()
+    {
+        var now = controller.Clock.GetUtcNow();
+        foreach (var instance in controller.Instances)
+        {
+            if (instance.Sample(now, out var since))
+            {
+                LogStalled(instance.Name, instance.Index, since);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Started {Instances} instances of {Workers} workers")]
+    private partial void LogStarted(int instances, int workers);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Worker {Worker} is disabled (Steward:Workers:{Worker}:Enabled = false)")]
+    private partial void LogDisabled(string worker);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Critical,
+        Message = "Worker {Worker}#{Instance} did not stop within the shutdown timeout of {Timeout}: state {State}, last checkpoint {LastCheckpoint} ({SinceCheckpoint} ago); abandoning it")]
+    private partial void LogDidNotStop(string worker, int instance, TimeSpan timeout, RunStateStatus state, DateTimeOffset? lastCheckpoint, TimeSpan? sinceCheckpoint);
+
+    [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Worker {Worker}#{Instance} is stalled: no checkpoint for {SinceCheckpoint}")]
+    private partial void LogStalled(string worker, int instance, TimeSpan sinceCheckpoint);
+}
