@@ -39,9 +39,19 @@ public static class RunStateServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<StewardOptions>, StewardOptionsValidator>();
 
         // The host's own stop must outlast Steward's budget, so Steward's accounting (and exit code 3) comes first.
+        // (Read leniently: the host is built before validation runs, and validation reports a bad value properly.)
         services.AddSingleton<IPostConfigureOptions<HostOptions>>(sp => new PostConfigureOptions<HostOptions>(Options.Options.DefaultName, host =>
         {
-            var budget = sp.GetRequiredService<IOptionsMonitor<StewardOptions>>().CurrentValue.ShutdownTimeout;
+            TimeSpan budget;
+            try
+            {
+                budget = sp.GetRequiredService<IOptionsMonitor<StewardOptions>>().CurrentValue.ShutdownTimeout;
+            }
+            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+            {
+                return;
+            }
+
             if (budget > TimeSpan.Zero && host.ShutdownTimeout < budget + TimeSpan.FromSeconds(5))
             {
                 host.ShutdownTimeout = budget + TimeSpan.FromSeconds(5);

@@ -49,6 +49,9 @@ public sealed partial class TaskNursery : IAsyncDisposable
     // Written under _lock; read without it. Once true, never false again.
     private volatile bool _closing;
 
+    // Set once a close has thrown the failures, so a later DisposeAsync does not throw them again.
+    private volatile bool _failuresThrown;
+
     /// <summary>Creates an open nursery and registers its name in <see cref="Registry"/>.</summary>
     /// <param name="name">A unique name among live nurseries; defaults to <c>TaskNursery-N</c>.</param>
     /// <param name="policy">What a child's failure does.</param>
@@ -228,13 +231,27 @@ public sealed partial class TaskNursery : IAsyncDisposable
         await closed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (closed.Exception is { } failures)
         {
+            _failuresThrown = true;
             throw failures;
         }
     }
 
-    /// <summary>Same as <see cref="CloseAsync"/>, so <c>await using</c> closes the nursery at the end of the block.</summary>
+    /// <summary>
+    /// Closes the nursery like <see cref="CloseAsync"/>, so <c>await using</c> closes it at the end of the block and
+    /// throws its failures there. Once the failures have been thrown by a close, later disposals (a DI container's, say)
+    /// return quietly.
+    /// </summary>
     /// <returns>A task that completes when the nursery is closed.</returns>
-    public ValueTask DisposeAsync() => CloseAsync();
+    public async ValueTask DisposeAsync()
+    {
+        var closed = BeginClose();
+        await closed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (closed.Exception is { } failures && !_failuresThrown)
+        {
+            _failuresThrown = true;
+            throw failures;
+        }
+    }
 
     /// <summary>Waits until the children running now have ended, without cancelling them and without rethrowing their
     /// failures (the policy handles those).</summary>

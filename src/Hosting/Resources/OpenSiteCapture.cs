@@ -4,12 +4,14 @@ using System.Globalization;
 namespace Steward.Hosting;
 
 /// <summary>
-/// Finds the user's call site on the current stack: the first frame outside Steward, Microsoft.Extensions and System,
+/// Finds the user's call site on the current stack: the first frame outside <see cref="Opened{T}"/>, Microsoft.Extensions
+/// (dependency injection) and System,
 /// read from the stack trace's text (so it stays trimming-safe). Costs a stack walk: used once per DI scope lease.
 /// </summary>
 internal static class OpenSiteCapture
 {
-    private static readonly string[] s_frameworkPrefixes = ["Steward.", "Microsoft.Extensions.", "System.", "Microsoft.AspNetCore."];
+    private static readonly string[] s_frameworkPrefixes =
+        ["Steward.Hosting.Opened`1", "Steward.Hosting.OpenSiteCapture", "Microsoft.Extensions.", "System.", "Microsoft.AspNetCore."];
 
     public static (string File, int Line, string Member) FromStack()
     {

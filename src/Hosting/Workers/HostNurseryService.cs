@@ -23,8 +23,10 @@ internal sealed partial class HostNurseryService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        nursery.Cancel();
-        if (!await budget.WaitAsync(nursery.Completion, cancellationToken).ConfigureAwait(false))
+        // CloseAsync observes the failures (each was already handled by OnChildFailed), so the container's later
+        // DisposeAsync of the nursery does not throw them again.
+        var closing = CloseQuietlyAsync();
+        if (!await budget.WaitAsync(closing, cancellationToken).ConfigureAwait(false))
         {
             LogDidNotClose(nursery.Name, budget.Timeout, nursery.Tasks.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the host nursery '{nursery.Name}' did not close within {budget.Timeout}");
@@ -32,6 +34,18 @@ internal sealed partial class HostNurseryService(
     }
 
     public void Dispose() => _stopping.Dispose();
+
+    private async Task CloseQuietlyAsync()
+    {
+        try
+        {
+            await nursery.CloseAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException)
+        {
+            // Reported as they happened (logged by the nursery, exit code 1 here).
+        }
+    }
 
     private void OnChildFailed(TaskNursery source, Task child, Exception error) =>
         controller.Exit(StewardExitCodes.Failure, $"a child of the host nursery '{source.Name}' failed: {error.Message}");

@@ -276,6 +276,19 @@ public class TaskNurseryTests
     }
 
     [Fact]
+    public async Task DisposeAsync_throws_the_failures_once_and_later_disposals_are_quiet()
+    {
+        var nursery = new TaskNursery();
+        _ = nursery.Start(_ => throw new InvalidOperationException("boom"));
+        await Assert.ThrowsAnyAsync<Exception>(() => nursery.Completion.WaitAsync(s_timeout));
+
+        var first = await Assert.ThrowsAsync<AggregateException>(async () => await nursery.DisposeAsync());
+        Assert.Equal("boom", Assert.Single(first.InnerExceptions).Message);
+        await nursery.DisposeAsync(); // a container disposing it later: quiet
+        await Assert.ThrowsAsync<AggregateException>(async () => await nursery.CloseAsync()); // an explicit close still says so
+    }
+
+    [Fact]
     public void Bad_arguments_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TaskNursery(policy: (NurseryFailurePolicy)7));

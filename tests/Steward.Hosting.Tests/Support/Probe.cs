@@ -7,7 +7,14 @@ internal sealed class Probe
 {
     private int _attempts;
 
+    private long _iterations;
+
     public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>Iterations the counting workers completed (each right after passing a checkpoint).</summary>
+    public long Iterations => Interlocked.Read(ref _iterations);
+
+    public void Iterated() => Interlocked.Increment(ref _iterations);
 
     /// <summary>How many runs fail before the runs succeed (-1: every run fails).</summary>
     public int FailTimes { get; set; }

@@ -51,8 +51,6 @@ internal sealed class StubbornWorker(Probe probe) : IRunStateWorker
 /// <summary>Counts its iterations; each starts at a checkpoint.</summary>
 internal sealed class CountingWorker(Probe probe) : IRunStateWorker
 {
-    public long Iterations;
-
     public async Task ExecuteAsync(RunState runState)
     {
         probe.NextAttempt();
@@ -61,7 +59,7 @@ internal sealed class CountingWorker(Probe probe) : IRunStateWorker
         while (true)
         {
             await runState.ThrowIfCancelledAsync();
-            Interlocked.Increment(ref Iterations);
+            probe.Iterated();
             await Task.Yield();
         }
     }

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.DependencyInjection;
+using Steward.Hosting.Tests.Support;
+
+namespace Steward.Hosting.Tests;
+
+public class BackgroundServiceTests
+{
+    [Fact]
+    public async Task A_RunStateBackgroundService_is_known_to_the_controller_paused_with_the_others_and_cancelled_by_the_host()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(_ => { }, services: s =>
+        {
+            s.AddSingleton(probe);
+            s.AddHostedService<LegacyService>();
+        });
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var status = Assert.Single(host.Controller.Workers);
+        Assert.Equal(("Legacy", RunStateStatus.Running, WorkerHealth.Running), (status.Name, status.State, status.Health));
+        var runState = probe.RunStates.Single();
+        Assert.Equal("Legacy", runState.Name);
+        Assert.True(host.Controller.Host.IsRunning);
+
+        host.Controller.PauseAll();
+        Assert.True(runState.IsPaused);
+        host.Controller.ResumeAll();
+        Assert.False(runState.IsPaused);
+
+        await host.StopAsync();
+        Assert.True(runState.IsCancelled); // the host RunState's cancellation reached it
+        Assert.Equal(WorkerHealth.Stopped, host.Controller.Workers.Single().Health);
+        Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+    }
+
+    [Fact]
+    public async Task Without_AddRunState_it_still_runs_on_its_own_RunState_and_stops_with_the_host()
+    {
+        var probe = new Probe();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddHostedService<LegacyService>();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await host.StopAsync();
+
+        Assert.True(probe.RunStates.Single().IsCancelled);
+        Assert.Equal(RunStateStatus.Stopped, probe.RunStates.Single().Status);
+    }
+
+    private sealed class LegacyService(Probe probe) : RunStateBackgroundService
+    {
+        public override string WorkerName => "Legacy";
+
+        protected override async Task ExecuteAsync(RunState runState)
+        {
+            probe.RunStates.Enqueue(runState);
+            probe.Running.TrySetResult();
+            while (true)
+            {
+                await runState.ThrowIfCancelledAsync();
+                await Task.Delay(5, runState.Token);
+            }
+        }
+    }
+}

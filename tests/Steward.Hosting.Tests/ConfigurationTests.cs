@@ -1,0 +1,88 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Steward.Hosting.Tests.Support;
+
+namespace Steward.Hosting.Tests;
+
+/// <summary>Every bad setting stops the start with a message naming the key and the value; nothing starts.</summary>
+public class ConfigurationTests
+{
+    public static TheoryData<string, string, string> BadValues => new()
+    {
+        { "Steward:Workers:Flaky:Instances", "0", "Steward:Workers:Flaky:Instances must be at least 1 (got 0)" },
+        { "Steward:ShutdownTimeout", "-00:00:01", "Steward:ShutdownTimeout must be a positive duration (got '-00:00:01')" },
+        { "Steward:Workers:Flaky:Restart:Window", "00:00:00", "Steward:Workers:Flaky:Restart:Window must be a positive duration (got '00:00:00')" },
+        { "Steward:Workers:Flaky:Restart:MaxRestarts", "-1", "Steward:Workers:Flaky:Restart:MaxRestarts must not be negative (got -1)" },
+        { "Steward:Workers:Flaky:Restart:InitialBackoff", "-00:00:02", "Steward:Workers:Flaky:Restart:InitialBackoff must not be negative (got '-00:00:02')" },
+        { "Steward:Workers:Flaky:Restart:Jitter", "1.5", "Steward:Workers:Flaky:Restart:Jitter must be between 0 and 1 (got 1.5)" },
+        { "Steward:Workers:Flaky:StallTimeout", "-00:00:05", "Steward:Workers:Flaky:StallTimeout must be a positive duration (got '-00:00:05')" },
+        { "Steward:Signals:Pause", "SIGTERM", "Steward:Signals:Pause: 'SIGTERM' is not usable: SIGTERM cannot be used" },
+        { "Steward:Signals:Reload", "SIGBOGUS", "Steward:Signals:Reload: 'SIGBOGUS' is not usable: not a signal name" },
+        { "Steward:Signals:Resume", "SIGUSR1", "Steward:Signals:Resume: 'SIGUSR1' is already used by Steward:Signals:Pause" },
+        { "Steward:Workers:Flakey:Instances", "2", "Steward:Workers:Flakey configures a worker that is not registered (registered: Flaky)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadValues))]
+    public async Task A_bad_value_fails_the_start_naming_the_key_and_the_value(string key, string value, string expected)
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), new Dictionary<string, string?> { [key] = value },
+            services: s => s.AddSingleton(probe));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
+
+        Assert.Contains(error.Failures, f => f.StartsWith(expected, StringComparison.Ordinal));
+        Assert.Equal(0, probe.Attempts); // nothing started
+    }
+
+    [Theory]
+    [InlineData("Steward:Workers:Flaky:Restart:Policy", "Sometimes", "'Sometimes'")]
+    [InlineData("Steward:ShutdownTimeout", "soon", "'soon'")]
+    [InlineData("Steward:Workers:Flaky:Instnces", "2", "'Instnces'")]
+    public async Task A_value_that_cannot_be_bound_fails_the_start_naming_the_key_and_the_value(string key, string value, string named)
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), new Dictionary<string, string?> { [key] = value },
+            services: s => s.AddSingleton(probe));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(host.StartAsync);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains(key.Split(':')[^1] == "Instnces" ? "Instnces" : key, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, probe.Attempts);
+    }
+
+    [Fact]
+    public void Registering_the_same_worker_name_twice_is_refused_at_once()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            TestHost.Build(b => b.AddWorker<FlakyWorker>("Same").AddWorker<CountingWorker>("same")));
+
+        Assert.Contains("A worker named 'same' is already registered", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(FlakyWorker), error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(CountingWorker), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_defaults_are_valid_and_the_Steward_section_is_read()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"),
+            new Dictionary<string, string?>
+            {
+                ["Steward:ShutdownTimeout"] = "00:00:07",
+                ["Steward:Workers:Flaky:Instances"] = "2",
+                ["Steward:Workers:Flaky:Restart:Policy"] = "Always",
+            },
+            services: s => s.AddSingleton(probe));
+        await host.StartAsync();
+
+        var options = host.Services.GetRequiredService<IOptions<StewardOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(7), options.ShutdownTimeout);
+        Assert.Equal(RestartPolicy.Always, options.For("flaky").Restart.Policy); // keys are case-insensitive
+        Assert.Equal(1, options.For("Unconfigured").Instances);
+        await SupervisionTests.WaitForAsync(() => probe.Attempts == 2);
+        await host.StopAsync();
+    }
+}

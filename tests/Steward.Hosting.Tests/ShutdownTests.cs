@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Steward.Hosting.Tests.Support;
+
+namespace Steward.Hosting.Tests;
+
+public class ShutdownTests
+{
+    [Fact]
+    public async Task The_host_RunState_starts_at_ApplicationStarted_and_is_cancelled_at_ApplicationStopping()
+    {
+        await using var host = TestHost.Build(_ => { });
+        var host_ = host.Controller.Host;
+        var seen = new List<string>();
+        host.Lifetime.ApplicationStarted.Register(() => seen.Add($"started:{host_.Status}"));
+        host.Lifetime.ApplicationStopping.Register(() => seen.Add($"stopping:{host_.IsCancelled}"));
+        Assert.Equal(RunStateStatus.Idle, host_.Status);
+
+        await host.StartAsync();
+        Assert.Equal(RunStateStatus.Running, host_.Status);
+        await host.StopAsync();
+
+        Assert.Equal(["started:Running", "stopping:True"], seen); // cancelled by the time the stopping callbacks ran
+        Assert.Equal(RunStateStatus.Stopped, host_.Status);
+    }
+
+    [Fact]
+    public async Task A_worker_ignoring_cancellation_past_ShutdownTimeout_is_named_in_the_log_and_the_exit_code_is_3()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<StubbornWorker>("Stubborn"),
+            new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.300" }, services: s => s.AddSingleton(probe));
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var clock = Stopwatch.StartNew();
+        await host.StopAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the stop took {clock.Elapsed}"); // it did not wait for the worker
+        Assert.Equal(StewardExitCodes.ShutdownTimeout, host.Steward.ExitCode);
+        Assert.Contains("Worker Stubborn#0 did not stop within the shutdown timeout of 00:00:00.3000000: state Stopping", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_clean_stop_leaves_exit_code_0()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<CountingWorker>("Counting"), services: s => s.AddSingleton(probe));
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+        Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+        Assert.Equal(WorkerHealth.Stopped, Assert.Single(host.Controller.Workers).Health);
+    }
+}
