@@ -80,6 +80,10 @@ internal sealed partial class StewardLifetime(
 
         var code = StewardExitCodes.SignalBase + SignalNames.Number(context.Signal);
         LogForcedExit(context.Signal, code);
+
+        // Logging providers may write asynchronously and will not flush before the exit: say it on stderr too.
+        Console.Error.WriteLine($"Steward: received {context.Signal} again while stopping: exiting at once with code {code}.");
+        Console.Error.Flush();
         Environment.Exit(code);
     }
 

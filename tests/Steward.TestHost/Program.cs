@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Steward.TestHost;
+
+// usage: Steward.TestHost <scenario> [--Key=Value ...]; prints protocol lines (see Say) and exits with Steward's exit code.
+var scenario = args.Length > 0 ? args[0] : "";
+var builder = Host.CreateApplicationBuilder(args.Skip(1).ToArray());
+builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
+var steward = builder.Services.AddRunState();
+switch (scenario)
+{
+    case "workers":
+        steward.AddWorker<TickWorker>("Ticker");
+        break;
+    case "flaky":
+        steward.AddWorker<FlakyWorker>("Flaky");
+        break;
+    case "stubborn":
+        steward.AddWorker<StubbornWorker>("Stubborn").AddWorker<TickWorker>("Ticker");
+        break;
+    case "reload":
+        builder.Services.Configure<ReloadOptions>(builder.Configuration.GetSection("Reload"));
+        steward.AddWorker<ReloadWatcher>("Watcher");
+        break;
+    case "nursery-fail":
+        steward.AddTaskNursery().AddWorker<NurseryFeeder>("Feeder");
+        break;
+    case "leak":
+        steward.AddMultiOpen<LeakyResource>().AddWorker<Leaker>("Leaker");
+        break;
+    default:
+        Console.Error.WriteLine($"unknown scenario '{scenario}'");
+        return 64;
+}
+
+return await builder.Build().RunStewardAsync();
