@@ -4,11 +4,12 @@ using Steward.TestChild;
 return args.FirstOrDefault() switch
 {
     "catch-signals" => await CatchSignalsScenario.RunAsync(),
+    "tasklet-signal" => await TaskletSignalScenario.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Steward.TestChild <scenario>; scenarios: catch-signals");
+    Console.Error.WriteLine("usage: Steward.TestChild <scenario>; scenarios: catch-signals, tasklet-signal");
     return 64;
 }
