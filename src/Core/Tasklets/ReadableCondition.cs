@@ -48,9 +48,10 @@ internal sealed class ReadableCondition(Socket socket) : WaitCondition
         {
             return; // disarmed: Disarm owns and disposed the source
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception)
         {
-            // An error or a closed socket counts as readable: the reader's next call reports it.
+            // An error, a closed or an unusable socket counts as readable: the reader's next call reports it, where
+            // swallowing it here would leave the tasklet waiting for ever.
         }
 
         if (Interlocked.CompareExchange(ref _inFlight, null, watch) == watch)

@@ -233,6 +233,25 @@ public class TaskletConditionTests
         Assert.Equal(1, condition.Disarmings);
     }
 
+    [Fact]
+    public async Task A_fire_queued_before_a_disarm_is_never_delivered_to_a_later_arming_of_the_same_condition()
+    {
+        await using var loop = new TaskletLoop("stale");
+        var tasklet = loop.Spawn(async self =>
+        {
+            var queued = new QueuedFireCondition();
+
+            // Each wait below completes synchronously (an inline fire is pending), so the queued fire of arming 1 is
+            // still in the loop's queue when arming 2 begins.
+            Assert.IsType<InlineCondition>(await self.WaitAsync(queued, new InlineCondition()));
+            Assert.IsType<InlineCondition>(await self.WaitAsync(new InlineCondition())); // disarms `queued`
+            Assert.Same(queued, await self.WaitAsync(queued));                          // arming 2
+            return (queued.Armings, queued.Event);
+        });
+
+        Assert.Equal((2, (object?)2), ((int, object?))(await tasklet.Completion.WaitAsync(s_timeout))!);
+    }
+
     private sealed class EventSource
     {
         public event EventHandler<int>? Changed;
@@ -240,6 +259,29 @@ public class TaskletConditionTests
         public int HandlerCount => Changed?.GetInvocationList().Length ?? 0;
 
         public void Raise(int value) => Changed?.Invoke(this, value);
+    }
+
+    /// <summary>Fires asynchronously at each arming, with the arming's number, as the built-in conditions that
+    /// already hold do (a finished tasklet, an exited process, a completed task).</summary>
+    private sealed class QueuedFireCondition : WaitCondition
+    {
+        public int Armings { get; private set; }
+
+        protected internal override void Arm(Tasklet tasklet) => FireLater(Generation, ++Armings);
+
+        protected internal override void Disarm()
+        {
+        }
+    }
+
+    /// <summary>Fires inline, inside Arm: the fire is pending before the wait even starts.</summary>
+    private sealed class InlineCondition : WaitCondition
+    {
+        protected internal override void Arm(Tasklet tasklet) => Fire("inline");
+
+        protected internal override void Disarm()
+        {
+        }
     }
 
     /// <summary>The public contract: Arm/Disarm on the loop, Fire from anywhere. (Other assemblies override them as

@@ -65,6 +65,26 @@ public class TaskletMessageTests
     }
 
     [Fact]
+    public async Task DefaultMessageAction_decides_for_names_no_list_mentions()
+    {
+        var logger = new ListLogger();
+        await using var loop = new TaskletLoop("default-action", logger);
+        var receiver = loop.Spawn(async self =>
+        {
+            self.DefaultMessageAction = MessageAction.Defer;
+            var first = (Message)await self.WaitAsync(WaitFor.Messages(accept: ["go"]));
+            self.DefaultMessageAction = MessageAction.Accept;
+            var second = (Message)await self.WaitAsync(WaitFor.Messages()); // lists nothing: the default accepts
+            return $"{first.Name} {second.Name}";
+        });
+
+        receiver.Post(new Message("other"));
+        receiver.Post(new Message("go"));
+        Assert.Equal("go other", await receiver.Completion.WaitAsync(s_timeout));
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task A_deferred_message_is_delivered_in_arrival_order_when_a_later_wait_accepts_it()
     {
         await using var loop = new TaskletLoop("defer-order");
