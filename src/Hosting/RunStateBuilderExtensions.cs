@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Steward;
 using Steward.Hosting;
 using Steward.Nurseries;
+using Steward.Tasklets;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -85,6 +86,39 @@ public static class RunStateBuilderExtensions
         builder.Services.TryAddSingleton(sp =>
             new TaskNursery(name, NurseryFailurePolicy.CancelAll, sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskNursery>()));
         builder.Services.AddHostedService<HostNurseryService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the host's <see cref="TaskletLoop"/> (a singleton named "host", on the host's <see cref="TimeProvider"/>):
+    /// <paramref name="configure"/> spawns tasklets on it once every hosted service has started, and the host's stop
+    /// stops the loop within the shutdown budget. Call it more than once to add more tasklets to the same loop.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Spawns the tasklets.</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddTasklets(this IRunStateBuilder builder, Action<TaskletLoop> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return builder.AddTasklets((_, loop) => configure(loop));
+    }
+
+    /// <summary>Adds the host's <see cref="TaskletLoop"/>; see <see cref="AddTasklets(IRunStateBuilder, Action{TaskletLoop})"/>.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Spawns the tasklets, with the host's services at hand.</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddTasklets(this IRunStateBuilder builder, Action<IServiceProvider, TaskletLoop> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddSingleton(new TaskletSetup(configure));
+        if (!builder.Services.Any(d => d.ServiceType == typeof(TaskletLoop)))
+        {
+            builder.Services.AddSingleton(sp => new TaskletLoop(
+                "host", sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskletLoop>(), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddHostedService<TaskletHostService>();
+        }
+
         return builder;
     }
 

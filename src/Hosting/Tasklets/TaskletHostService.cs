@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Steward.Tasklets;
+
+namespace Steward.Hosting;
+
+/// <summary>
+/// Runs the host's <see cref="TaskletLoop"/> (registered by <c>AddTasklets</c>) with the host: the configure callbacks
+/// spawn the tasklets once every hosted service has started; the stop stops the loop within the shutdown budget.
+/// </summary>
+internal sealed partial class TaskletHostService(
+    TaskletLoop loop,
+    IEnumerable<TaskletSetup> setups,
+    IServiceProvider services,
+    RunStateController controller,
+    ShutdownBudget budget,
+    ILogger<TaskletLoop> logger) : IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var setup in setups)
+        {
+            setup.Configure(services, loop);
+        }
+
+        LogStarted(loop.Name, loop.Count);
+        return Task.CompletedTask;
+    }
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!await budget.WaitAsync(loop.StopAsync().AsTask(), cancellationToken).ConfigureAwait(false))
+        {
+            LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
+            controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Tasklet loop {Loop} started with {Count} tasklets")]
+    private partial void LogStarted(string loop, int count);
+
+    [LoggerMessage(EventId = 2602, Level = LogLevel.Critical,
+        Message = "Tasklet loop {Loop} did not stop within the shutdown timeout of {Timeout}: {Count} tasklets still running (awaiting something other than a tasklet wait?)")]
+    private partial void LogDidNotStop(string loop, TimeSpan timeout, int count);
+}
