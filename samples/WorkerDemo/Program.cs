@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Options;
 using WorkerDemo;
 
-// The Steward worker demo: two RunState-driven loops share one SQLite database (a MultiOpen), opened once at start
-// and closed once at stop. Ctrl+C (SIGINT) or SIGTERM stops it gracefully. Configuration: appsettings.json.
+// The Steward worker demo: two supervised workers share one SQLite database (a MultiOpen) that opens once at start and
+// closes once at stop. Ctrl+C or SIGTERM stops it gracefully (twice: at once), SIGUSR1/SIGUSR2 pause/resume the workers,
+// SIGHUP reloads appsettings.json. Exit codes: 0 clean, 1 a worker gave up, 2 bad configuration, 3 shutdown timeout.
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.Services.AddOptions<DemoOptions>()
@@ -15,37 +16,13 @@ builder.Services.AddOptions<DemoOptions>()
         }
     })
     .ValidateOnStart();
-
 builder.Services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<ReadingsDatabase>();
 
-// Hosted services start in this order and stop in reverse: the database's host lease outlives both loops.
-builder.Services.AddHostedService<DatabaseLifetime>();
-builder.Services.AddHostedService<SensorMonitor>();
-builder.Services.AddHostedService<ReadingsReporter>();
+builder.Services.AddRunState()                  // settings: the "Steward" section of appsettings.json
+    .AddMultiOpen<ReadingsDatabase>()           // opened with the host; Opened<ReadingsDatabase> per worker scope
+    .AddWorker<SensorMonitor>()                 // supervised: restarted with back-off if it fails
+    .AddWorker<ReadingsReporter>();
+builder.Services.AddHealthChecks().AddRunStateHealthCheck();
+builder.Services.AddHostedService<RunForService>();
 
-using var host = builder.Build();
-try
-{
-    // Validate before starting, so a bad setting is reported as one clear line per problem and nothing starts.
-    _ = host.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
-}
-catch (OptionsValidationException ex)
-{
-    foreach (var failure in ex.Failures)
-    {
-        Console.Error.WriteLine($"Invalid configuration: {failure}");
-    }
-
-    return 2;
-}
-catch (InvalidOperationException ex) when (ex.InnerException is FormatException)
-{
-    // The configuration binder could not convert a value; its message names the key and the value.
-    Console.Error.WriteLine($"Invalid configuration: {ex.Message}");
-    return 2;
-}
-
-await host.RunAsync();
-return 0;
+return await builder.Build().RunStewardAsync();

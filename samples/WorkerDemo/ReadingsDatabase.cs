@@ -6,8 +6,9 @@ using Steward.Coordination;
 namespace WorkerDemo;
 
 /// <summary>
-/// The readings store: a SQLite file in WAL mode, shared by every worker. A <see cref="MultiOpen"/>, so the file is
-/// opened by the first open and closed by the final close, however many workers hold it in between.
+/// The readings store: a SQLite file in WAL mode, shared by every worker. A <see cref="MultiOpen"/> registered with
+/// <c>AddMultiOpen</c>: the host opens it before anything starts and closes it after everything stopped, and each
+/// worker's scope holds an <c>Opened&lt;ReadingsDatabase&gt;</c> lease in between, so the file opens and closes once.
 /// </summary>
 internal sealed partial class ReadingsDatabase(
     IOptions<DemoOptions> options, IHostEnvironment environment, ILogger<ReadingsDatabase> logger)
@@ -19,11 +20,6 @@ internal sealed partial class ReadingsDatabase(
 
     /// <summary>The database file's full path.</summary>
     public string FilePath { get; } = Path.GetFullPath(options.Value.DatabasePath, environment.ContentRootPath);
-
-    /// <summary>How many times the database has been opened (startups) and closed (shutdowns).</summary>
-    public int Startups { get; private set; }
-
-    public int Shutdowns { get; private set; }
 
     public async Task InsertAsync(Reading reading, CancellationToken cancellationToken)
     {
@@ -103,7 +99,6 @@ internal sealed partial class ReadingsDatabase(
 
         _connection = connection;
         _written = 0;
-        Startups++;
         LogOpened(FilePath);
 
         // Runs at the final close, before the connection (pushed first) is disposed.
@@ -111,7 +106,6 @@ internal sealed partial class ReadingsDatabase(
         {
             var total = await CountAsync(connection);
             _connection = null;
-            Shutdowns++;
             LogClosed(FilePath, _written, total);
         });
     }

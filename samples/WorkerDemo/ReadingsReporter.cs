@@ -1,34 +1,48 @@
 using Microsoft.Extensions.Options;
 using Steward;
+using Steward.Hosting;
 
 namespace WorkerDemo;
 
-/// <summary>Every report interval, summarises the readings stored since the previous report.</summary>
+/// <summary>A supervised worker: every report interval, summarises the readings stored since its previous report.</summary>
 internal sealed partial class ReadingsReporter(
-    ReadingsDatabase database, IOptions<DemoOptions> options, TimeProvider clock, ILogger<ReadingsReporter> logger)
-    : RunStateLoop(nameof(ReadingsReporter), database, logger)
+    Opened<ReadingsDatabase> database, IOptionsMonitor<DemoOptions> options, TimeProvider clock, ILogger<ReadingsReporter> logger)
+    : IRunStateWorker
 {
-    private readonly DemoOptions _options = options.Value;
-    private DateTimeOffset? _since;
-
-    protected override async Task IterateAsync(RunState runState, CancellationToken stoppingToken)
+    public async Task ExecuteAsync(RunState runState)
     {
-        _since ??= clock.GetUtcNow();
-        await runState.SleepAsync(_options.ReportInterval, stoppingToken);
-        if (runState.IsCancelled)
+        LogStarted(runState.Name);
+        var since = clock.GetUtcNow();
+        var reports = 0;
+        try
         {
-            return; // woken by the stop: the next checkpoint ends the loop
-        }
+            while (true)
+            {
+                await runState.ThrowIfCancelledAsync();
+                await runState.SleepAsync(options.CurrentValue.ReportInterval);
+                await runState.ThrowIfCancelledAsync(); // woken by the stop: no report
+                var until = clock.GetUtcNow();
+                foreach (var summary in await database.Value.SummarizeAsync(since, runState.Token))
+                {
+                    LogSummary(summary.Sensor, summary.Count, summary.Mean, summary.Max);
+                }
 
-        var until = clock.GetUtcNow();
-        foreach (var summary in await Database.SummarizeAsync(_since.Value, stoppingToken))
+                since = until;
+                reports++;
+            }
+        }
+        finally
         {
-            LogSummary(summary.Sensor, summary.Count, summary.Mean, summary.Max);
+            LogStopped(runState.Name, reports, runState.RunTime);
         }
-
-        _since = until;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} started")]
+    private partial void LogStarted(string worker);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Report: {Sensor}: {Count} readings, mean {Mean:F2}, max {Max:F2}")]
     private partial void LogSummary(string sensor, long count, double mean, double max);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} stopped after {Reports} reports in {RunTime}")]
+    private partial void LogStopped(string worker, int reports, TimeSpan runTime);
 }

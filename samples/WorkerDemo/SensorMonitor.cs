@@ -1,27 +1,50 @@
 using Microsoft.Extensions.Options;
 using Steward;
+using Steward.Hosting;
 
 namespace WorkerDemo;
 
-/// <summary>Takes a reading from each simulated sensor in turn and stores it.</summary>
+/// <summary>
+/// A supervised worker: takes a reading from each simulated sensor in turn and stores it. Each iteration starts at a
+/// checkpoint, so the worker pauses (SIGUSR1) and stops (SIGTERM, Ctrl+C) between readings, never in the middle of one.
+/// </summary>
 internal sealed partial class SensorMonitor(
-    ReadingsDatabase database, IOptions<DemoOptions> options, TimeProvider clock, ILogger<SensorMonitor> logger)
-    : RunStateLoop(nameof(SensorMonitor), database, logger)
+    Opened<ReadingsDatabase> database, IOptionsMonitor<DemoOptions> options, TimeProvider clock, ILogger<SensorMonitor> logger)
+    : IRunStateWorker
 {
-    private readonly DemoOptions _options = options.Value;
-    private int _next;
-
-    protected override async Task IterateAsync(RunState runState, CancellationToken stoppingToken)
+    public async Task ExecuteAsync(RunState runState)
     {
-        var sensor = _options.Sensors[_next++ % _options.Sensors.Count];
-        var now = clock.GetUtcNow();
-        // A smooth signal per sensor with a little noise: what a thermometer on a boiler might report.
-        var value = 60 + (20 * Math.Sin(now.ToUnixTimeMilliseconds() / 10_000.0 + sensor.Length)) + Random.Shared.NextDouble();
-        await Database.InsertAsync(new Reading(sensor, Math.Round(value, 2), now), stoppingToken);
-        LogReading(sensor, value);
-        await runState.SleepAsync(_options.SensorInterval, stoppingToken);
+        LogStarted(runState.Name);
+        long readings = 0;
+        try
+        {
+            while (true)
+            {
+                await runState.ThrowIfCancelledAsync();
+                var settings = options.CurrentValue; // SIGHUP reloads it
+                var sensor = settings.Sensors[(int)(readings % settings.Sensors.Count)];
+                var now = clock.GetUtcNow();
+
+                // A smooth signal per sensor with a little noise: what a thermometer on a boiler might report.
+                var value = 60 + (20 * Math.Sin((now.ToUnixTimeMilliseconds() / 10_000.0) + sensor.Length)) + Random.Shared.NextDouble();
+                await database.Value.InsertAsync(new Reading(sensor, Math.Round(value, 2), now), runState.Token);
+                readings++;
+                LogReading(sensor, value);
+                await runState.SleepAsync(settings.SensorInterval);
+            }
+        }
+        finally
+        {
+            LogStopped(runState.Name, readings, runState.RunTime);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} started")]
+    private partial void LogStarted(string worker);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stored reading {Sensor} = {Value:F2}")]
     private partial void LogReading(string sensor, double value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} stopped after {Readings} readings in {RunTime}")]
+    private partial void LogStopped(string worker, long readings, TimeSpan runTime);
 }

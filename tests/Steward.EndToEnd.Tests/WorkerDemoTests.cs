@@ -17,10 +17,10 @@ public sealed partial class WorkerDemoTests : IDisposable
     }
 
     [UnixFact]
-    public Task Ctrl_C_stops_it_gracefully_after_both_loops_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGINT);
+    public Task Ctrl_C_stops_it_gracefully_after_both_workers_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGINT);
 
     [UnixFact]
-    public Task Sigterm_stops_it_gracefully_after_both_loops_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGTERM);
+    public Task Sigterm_stops_it_gracefully_after_both_workers_shared_the_database() => StopsGracefullyOn(PosixSignal.SIGTERM);
 
     [Fact]
     public async Task Invalid_configuration_exits_2_naming_the_key_and_the_value()
@@ -49,10 +49,13 @@ public sealed partial class WorkerDemoTests : IDisposable
 
         Assert.True(await demo.WaitForExitAsync() == 0, demo.Transcript);
         var log = demo.Transcript;
-        Assert.Contains("SensorMonitor stopped after", log, StringComparison.Ordinal);
-        Assert.Contains("ReadingsReporter stopped after", log, StringComparison.Ordinal);
-        Assert.Contains("Database opened 1 time(s), closed 1 time(s), 0 opens left", log, StringComparison.Ordinal);
-        Assert.Single(ClosedLine().Matches(log)); // closed exactly once
+        Assert.Contains("SensorMonitor#0 stopped after", log, StringComparison.Ordinal);
+        Assert.Contains("ReadingsReporter#0 stopped after", log, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(log, "Opened the readings database")); // opened exactly once...
+        Assert.Single(ClosedLine().Matches(log));                          // ...and closed exactly once
+        Assert.DoesNotContain("open lease(s) at host stop", log, StringComparison.Ordinal); // no scope leaked
+        Assert.True(log.IndexOf("SensorMonitor#0 stopped after", StringComparison.Ordinal)
+                    < log.IndexOf("Closed the readings database", StringComparison.Ordinal)); // closed after the workers let go
         var written = long.Parse(ClosedLine().Match(log).Groups["written"].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(written > 0);
 

@@ -10,8 +10,28 @@ namespace Steward.Hosting;
 /// </summary>
 internal static class OpenSiteCapture
 {
+    // Set by a worker's supervisor while it creates the worker: a lease injected into a worker's constructor has no user
+    // frame on the stack (Steward builds the worker), so it is attributed to the worker instead.
+    private static readonly AsyncLocal<string?> s_hint = new();
+
     private static readonly string[] s_frameworkPrefixes =
-        ["Steward.Hosting.Opened`1", "Steward.Hosting.OpenSiteCapture", "Microsoft.Extensions.", "System.", "Microsoft.AspNetCore."];
+        ["Steward.Hosting.Opened`1", "Steward.Hosting.OpenSiteCapture", "Steward.Hosting.WorkerSupervisor",
+         "Microsoft.Extensions.", "System.", "Microsoft.AspNetCore."];
+
+    /// <summary>Names the caller for leases created inside <paramref name="build"/> that have no user frame.</summary>
+    public static T WithHint<T>(string hint, Func<T> build)
+    {
+        var previous = s_hint.Value;
+        s_hint.Value = hint;
+        try
+        {
+            return build();
+        }
+        finally
+        {
+            s_hint.Value = previous;
+        }
+    }
 
     public static (string File, int Line, string Member) FromStack()
     {
@@ -44,6 +64,6 @@ internal static class OpenSiteCapture
             withoutFile ??= ("", 0, method);
         }
 
-        return withoutFile ?? ("", 0, "(unknown caller)");
+        return s_hint.Value is { } hint ? ("", 0, hint) : withoutFile ?? ("", 0, "(unknown caller)");
     }
 }

@@ -92,7 +92,8 @@ internal sealed partial class WorkerSupervisor(
         var scope = scopes.CreateAsyncScope();
         try
         {
-            (worker, owned) = registration.Create(scope.ServiceProvider);
+            var services = scope.ServiceProvider;
+            (worker, owned) = OpenSiteCapture.WithHint($"{registration.WorkerType.Name} (worker {Worker})", () => registration.Create(services));
             await runState.RunAsync(rs =>
             {
                 instance.BeginRun();
