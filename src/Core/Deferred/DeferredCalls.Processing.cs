@@ -62,6 +62,11 @@ public partial class DeferredCalls<T>
     /// itself cancelled by it), with <see cref="OperationCanceledException"/>.</param>
     /// <returns>A task that completes when the loop ends: normally after <see cref="StopProcessing"/> or once closing
     /// began (the drain takes over), cancelled by <paramref name="cancellationToken"/>.</returns>
+    /// <remarks>
+    /// The processing role is taken before this returns; the loop runs on the thread pool (not on the caller's thread or
+    /// synchronization context), one call at a time. Use <see cref="ProcessPending"/> from the owner's own thread when the
+    /// calls need that thread.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">Another pass is processing this handler now.</exception>
     public async Task ProcessAsync(IReadOnlyCollection<string>? whitelist = null, CancellationToken cancellationToken = default)
     {
@@ -74,6 +79,9 @@ public partial class DeferredCalls<T>
 
         try
         {
+            // The processing role is taken above, synchronously; the loop itself runs on the thread pool, so the caller
+            // gets its task back at once even when the first calls are synchronous and long.
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             var pass = new Pass(filter, budget: -1, draining: false);
             while (true)
             {
@@ -459,6 +467,11 @@ public partial class DeferredCalls<T>
 
     private void ReportOnewayFailure(string name, Exception exception)
     {
+        if (exception is OperationCanceledException && _abort.IsCancellationRequested)
+        {
+            return; // the answer to the cancellation the drain deadline asked for (already logged by the close)
+        }
+
         DeferredCallsLog.OnewayFailed(_logger, Name, name, exception);
         var handlers = OnewayFailed;
         if (handlers is null)
