@@ -237,6 +237,14 @@ public partial class DeferredCalls<T> : IAsyncDisposable
                     return false;
                 }
 
+                // The semaphore may hand over room freed by the drain even after the cancel: closing still wins.
+                if (_phase != OpenPhase)
+                {
+                    _slots.Release();
+                    DeferredCallsLog.OnewayRejectedClosed(_logger, Name, name);
+                    return false;
+                }
+
                 holdsSlot = true;
             }
         }

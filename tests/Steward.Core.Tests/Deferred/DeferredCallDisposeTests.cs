@@ -78,9 +78,10 @@ public class DeferredCallDisposeTests
             calls.Oneway(r => r.Record("dropped"));
         }
 
+        var loop = calls.ProcessAsync();
+        await entered.Task.WaitAsync(Generous);
         await calls.DisposeAsync().AsTask().WaitAsync(Generous); // returns although the call is still blocked
         Assert.False(gate.IsSet);
-        await entered.Task.WaitAsync(Generous);
 
         var running = await Assert.ThrowsAsync<ClosedException>(() => blocked.WaitAsync(Generous));
         Assert.Contains("still running at the drain deadline", running.Message);
@@ -97,6 +98,7 @@ public class DeferredCallDisposeTests
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("'Block' was still running"));
 
         gate.Set();
+        await loop.WaitAsync(Generous); // the pass ends after the blocked call, running nothing more
         await Task.Delay(50); // gives the drain a chance to (wrongly) run the dropped calls once the blocked one returns
         Assert.Equal(0, recorder.Value);
         Assert.Empty(recorder.Ran);
@@ -116,11 +118,13 @@ public class DeferredCallDisposeTests
                 await Task.Delay(Timeout.Infinite, ct);
             }
         }, "Forever");
+        var loop = calls.ProcessAsync();
+        await entered.Task.WaitAsync(Generous);
 
         await calls.DisposeAsync().AsTask().WaitAsync(Generous);
 
-        await entered.Task.WaitAsync(Generous);
         await cancelled.Task.WaitAsync(Generous);
+        await loop.WaitAsync(Generous);
     }
 
     [Fact]

@@ -7,6 +7,9 @@ public class DeferredCallTimeoutTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
 
+    // Long enough for a dedicated processor thread to start the call first, even on a loaded machine.
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
+
     [Fact]
     public async Task A_sync_call_that_had_not_started_when_it_timed_out_throws_TimeoutException_and_never_runs()
     {
@@ -35,28 +38,32 @@ public class DeferredCallTimeoutTests
     public async Task A_running_call_sees_its_token_cancelled_when_its_timeout_passes()
     {
         await using var calls = new DeferredCalls<Recorder>(new Recorder());
-        var loop = calls.ProcessAsync();
         var sawCancel = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => calls.SyncAsync(async (r, ct) =>
+        var pending = calls.SyncAsync(async (r, ct) =>
         {
+            entered.SetResult();
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(System.Threading.Timeout.Infinite, ct);
             }
             catch (OperationCanceledException)
             {
                 sawCancel.SetResult();
                 throw;
             }
-        }, timeout: Short, name: "WaitForever"));
+        }, timeout: Timeout, name: "WaitForever");
+        var processor = StartProcessorThread(calls);
+        await entered.Task.WaitAsync(Generous);
 
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(Generous));
         await sawCancel.Task.WaitAsync(Generous);
         Assert.Contains("'WaitForever'", error.Message);
         Assert.Contains("while running", error.Message);
-        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous)); // the processor carries on
-        calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        Assert.True(processor.Join(Generous));
+        calls.Oneway(r => r.Add(1));
+        Assert.Equal(1, calls.ProcessPending()); // the handler carries on
     }
 
     [Fact]
@@ -66,17 +73,16 @@ public class DeferredCallTimeoutTests
         await using var calls = new DeferredCalls<Recorder>(recorder);
         using var gate = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var loop = calls.ProcessAsync();
 
-        var pending = calls.SyncAsync(r => r.Block(gate, entered), timeout: Short);
+        var pending = calls.SyncAsync(r => r.Block(gate, entered), timeout: Timeout);
+        var processor = StartProcessorThread(calls);
         await entered.Task.WaitAsync(Generous);
-        await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(Generous));
 
         Assert.False(gate.IsSet); // released while the call was still blocked
+        Assert.Contains("while running", error.Message);
         gate.Set();
-        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous));
-        calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        Assert.True(processor.Join(Generous));
     }
 
     [Fact]
@@ -123,6 +129,14 @@ public class DeferredCallTimeoutTests
         Assert.Equal(0, calls.ProcessPending());
         Assert.Equal(0, recorder.Value);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => calls.SyncAsync(r => r.Add(1), cancellationToken: cts.Token));
+    }
+
+    // A dedicated thread (not the thread pool, which parallel tests may starve) runs one pass.
+    private static Thread StartProcessorThread(DeferredCalls<Recorder> calls)
+    {
+        var thread = new Thread(() => calls.ProcessPending());
+        thread.Start();
+        return thread;
     }
 
     [Fact]
