@@ -25,10 +25,10 @@ internal static class CallNames
     private static int s_cached;
 
     [ThreadStatic]
-    private static string? t_lastText;
+    private static string? s_lastText;
 
     [ThreadStatic]
-    private static string? t_lastName;
+    private static string? s_lastName;
 
     /// <summary>The name for <paramref name="text"/>: the invoked member of a lambda's text, or the text itself.</summary>
     /// <param name="text">The caller argument expression, or an explicit name.</param>
@@ -40,14 +40,14 @@ internal static class CallNames
             return Unnamed;
         }
 
-        if (ReferenceEquals(text, t_lastText))
+        if (ReferenceEquals(text, s_lastText))
         {
-            return t_lastName!;
+            return s_lastName!;
         }
 
         var name = ResolveSlow(text);
-        t_lastText = text;
-        t_lastName = name;
+        s_lastText = text;
+        s_lastName = name;
         return name;
     }
 

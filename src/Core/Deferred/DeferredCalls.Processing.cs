@@ -343,10 +343,10 @@ public partial class DeferredCalls<T>
         var callId = ++_lastCallId; // only the processor writes it
         Volatile.Write(ref _runningCallId, callId);
         _runningName = entry.Name;
-        var previousOwner = t_owner;
-        var previousId = t_callId;
-        t_owner = this;
-        t_callId = callId;
+        var previousOwner = s_owner;
+        var previousId = s_callId;
+        s_owner = this;
+        s_callId = callId;
         ValueTask pending;
         try
         {
@@ -360,8 +360,8 @@ public partial class DeferredCalls<T>
         }
         finally
         {
-            t_owner = previousOwner;
-            t_callId = previousId;
+            s_owner = previousOwner;
+            s_callId = previousId;
         }
 
         if (pending.IsCompleted)

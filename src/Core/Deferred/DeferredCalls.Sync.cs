@@ -20,6 +20,8 @@ public partial class DeferredCalls<T>
     /// <exception cref="OperationCanceledException">The caller's token was cancelled (same rules as the timeout).</exception>
     /// <exception cref="ClosedException">The handler is closed, or closed before the call ran.</exception>
     /// <exception cref="InvalidOperationException">The queue is full in <see cref="DeferredCallFullMode.Throw"/> mode.</exception>
+    /// <remarks>For asynchronous calls use the <c>(m, ct) =&gt; …</c> overloads, which the processor awaits: a one-parameter
+    /// lambda that returns a task makes that task the result, unawaited.</remarks>
     public Task<TResult> SyncAsync<TResult>(
         Func<T, TResult> call,
         TimeSpan? timeout = null,

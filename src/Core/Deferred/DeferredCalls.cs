@@ -45,10 +45,10 @@ public partial class DeferredCalls<T> : IAsyncDisposable
 
     // The call running now, for the inline-call test; see IsInsideOwnCall. Thread-static, so no allocation per call.
     [ThreadStatic]
-    private static DeferredCalls<T>? t_owner;
+    private static DeferredCalls<T>? s_owner;
 
     [ThreadStatic]
-    private static long t_callId;
+    private static long s_callId;
 
     // The same marker for asynchronous calls, whose continuations run on other threads: set only around their invocation.
     private static readonly AsyncLocal<FlowMarker?> s_flowMarker = new();
@@ -185,6 +185,8 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// blocks the calling thread until there is room (a call made from inside a call being processed is admitted over
     /// capacity instead, since waiting there would deadlock).
     /// </returns>
+    /// <remarks>For asynchronous work use the <c>(m, ct) =&gt; …</c> overload: an <c>async m =&gt; …</c> lambda given here
+    /// is <c>async void</c>, which the processor cannot await and whose failures it cannot catch.</remarks>
     public bool Oneway(Action<T> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -295,7 +297,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
             return false;
         }
 
-        if (ReferenceEquals(t_owner, this) && t_callId == running)
+        if (ReferenceEquals(s_owner, this) && s_callId == running)
         {
             return true;
         }

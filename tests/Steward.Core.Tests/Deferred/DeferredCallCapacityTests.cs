@@ -6,7 +6,7 @@ namespace Steward.Tests.Deferred;
 
 public class DeferredCallCapacityTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Throw_mode_rejects_a_oneway_with_false_and_a_sync_call_with_a_clear_exception_when_full()
@@ -43,7 +43,7 @@ public class DeferredCallCapacityTests
         Assert.False(second.IsCompleted);
 
         Assert.Equal(1, calls.ProcessPending());
-        Assert.True(await second.WaitAsync(Generous));
+        Assert.True(await second.WaitAsync(s_generous));
         Assert.Equal(1, calls.ProcessPending());
         Assert.Equal(["first", "second"], recorder.Ran);
     }
@@ -62,11 +62,11 @@ public class DeferredCallCapacityTests
         Assert.Equal(1, calls.PendingCount);
 
         var loop = calls.ProcessAsync();
-        Assert.Equal(1, await waiting.WaitAsync(Generous));
+        Assert.Equal(1, await waiting.WaitAsync(s_generous));
         Assert.Contains("waiting for room", timeout.Message);
         Assert.Equal(1, recorder.Value);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -96,13 +96,13 @@ public class DeferredCallCapacityTests
             }
         })).ToArray();
         await Task.WhenAll(producers).WaitAsync(TimeSpan.FromMinutes(2));
-        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(Generous);
+        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(s_generous);
 
         Assert.Equal(Producers * PerProducer, recorder.Value);
         Assert.InRange(maxPending, 0, Capacity);
         Assert.Equal(0, recorder.Overlaps);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public class DeferredCallCapacityTests
             calls.Oneway(r2 => r2.Record("over capacity"));
         });
 
-        var ran = await Task.Run(() => calls.ProcessPending()).WaitAsync(Generous);
+        var ran = await Task.Run(() => calls.ProcessPending()).WaitAsync(s_generous);
 
         Assert.Equal(1, ran);
         Assert.Equal(2, calls.PendingCount);
@@ -134,14 +134,14 @@ public class DeferredCallCapacityTests
         bool? queued = null;
         var producer = new Thread(() => queued = calls.Oneway(r => r.Record("second")));
         producer.Start();
-        Assert.True(SpinWait.SpinUntil(() => (producer.ThreadState & ThreadState.WaitSleepJoin) != 0, Generous));
+        Assert.True(SpinWait.SpinUntil(() => (producer.ThreadState & ThreadState.WaitSleepJoin) != 0, s_generous));
         var blockedSync = calls.SyncAsync(r => r.Add(1));
 
-        await calls.DisposeAsync().AsTask().WaitAsync(Generous);
+        await calls.DisposeAsync().AsTask().WaitAsync(s_generous);
 
-        Assert.True(producer.Join(Generous));
+        Assert.True(producer.Join(s_generous));
         Assert.False(queued);
-        var error = await Assert.ThrowsAsync<ClosedException>(() => blockedSync.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<ClosedException>(() => blockedSync.WaitAsync(s_generous));
         Assert.Contains("'full'", error.Message);
     }
 

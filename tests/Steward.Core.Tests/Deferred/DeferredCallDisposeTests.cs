@@ -6,7 +6,7 @@ namespace Steward.Tests.Deferred;
 
 public class DeferredCallDisposeTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Dispose_drains_the_pending_calls_in_order_when_nobody_is_processing()
@@ -19,9 +19,9 @@ public class DeferredCallDisposeTests
         var sync = calls.SyncAsync(r => r.Add(1));
         calls.Oneway((r, ct) => r.RecordSlowlyAsync("async", ct));
 
-        await calls.DisposeAsync().AsTask().WaitAsync(Generous);
+        await calls.DisposeAsync().AsTask().WaitAsync(s_generous);
 
-        Assert.Equal(1, await sync.WaitAsync(Generous));
+        Assert.Equal(1, await sync.WaitAsync(s_generous));
         Assert.Equal(["B", "A", "async"], recorder.Ran);
         Assert.Equal(0, calls.PendingCount);
         Assert.Equal(0, calls.DroppedOnewayCount);
@@ -38,13 +38,13 @@ public class DeferredCallDisposeTests
         calls.Oneway(r => r.Block(gate, entered));
         calls.Oneway(r => r.Record("pending"));
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
         var disposing = calls.DisposeAsync().AsTask();
         Assert.False(calls.Oneway(r => r.Record("too late")));
         gate.Set();
-        await disposing.WaitAsync(Generous);
-        await loop.WaitAsync(Generous); // ended normally
+        await disposing.WaitAsync(s_generous);
+        await loop.WaitAsync(s_generous); // ended normally
 
         Assert.Equal(["pending"], recorder.Ran);
         Assert.Equal(0, recorder.Overlaps);
@@ -55,11 +55,11 @@ public class DeferredCallDisposeTests
     {
         var calls = new DeferredCalls<Recorder>(new Recorder());
         var loop = calls.ProcessAsync();
-        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous));
+        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(s_generous));
 
-        await calls.DisposeAsync().AsTask().WaitAsync(Generous);
+        await calls.DisposeAsync().AsTask().WaitAsync(s_generous);
 
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -79,15 +79,15 @@ public class DeferredCallDisposeTests
         }
 
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
-        await calls.DisposeAsync().AsTask().WaitAsync(Generous); // returns although the call is still blocked
+        await entered.Task.WaitAsync(s_generous);
+        await calls.DisposeAsync().AsTask().WaitAsync(s_generous); // returns although the call is still blocked
         Assert.False(gate.IsSet);
 
-        var running = await Assert.ThrowsAsync<ClosedException>(() => blocked.WaitAsync(Generous));
+        var running = await Assert.ThrowsAsync<ClosedException>(() => blocked.WaitAsync(s_generous));
         Assert.Contains("still running at the drain deadline", running.Message);
         foreach (var task in waiting)
         {
-            var error = await Assert.ThrowsAsync<ClosedException>(() => task.WaitAsync(Generous));
+            var error = await Assert.ThrowsAsync<ClosedException>(() => task.WaitAsync(s_generous));
             Assert.Contains("'stuck'", error.Message);
             Assert.Contains("'Add'", error.Message);
         }
@@ -98,7 +98,7 @@ public class DeferredCallDisposeTests
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("'Block' was still running"));
 
         gate.Set();
-        await loop.WaitAsync(Generous); // the pass ends after the blocked call, running nothing more
+        await loop.WaitAsync(s_generous); // the pass ends after the blocked call, running nothing more
         await Task.Delay(50); // gives the drain a chance to (wrongly) run the dropped calls once the blocked one returns
         Assert.Equal(0, recorder.Value);
         Assert.Empty(recorder.Ran);
@@ -119,12 +119,12 @@ public class DeferredCallDisposeTests
             }
         }, "Forever");
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
-        await calls.DisposeAsync().AsTask().WaitAsync(Generous);
+        await calls.DisposeAsync().AsTask().WaitAsync(s_generous);
 
-        await cancelled.Task.WaitAsync(Generous);
-        await loop.WaitAsync(Generous);
+        await cancelled.Task.WaitAsync(s_generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class DeferredCallDisposeTests
         Assert.Contains("'Add'", blockingError.Message);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("'gone'") && e.Message.Contains("'Record'"));
         Assert.Equal(0, calls.ProcessPending());
-        await calls.ProcessAsync().WaitAsync(Generous);
+        await calls.ProcessAsync().WaitAsync(s_generous);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class DeferredCallDisposeTests
             calls.Oneway(r => r.Add(1));
         }
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await calls.DisposeAsync()))).WaitAsync(Generous);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await calls.DisposeAsync()))).WaitAsync(s_generous);
         await calls.DisposeAsync();
 
         Assert.Equal(10, recorder.Value);
@@ -169,12 +169,12 @@ public class DeferredCallDisposeTests
         var loop = calls.ProcessAsync();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => calls.SyncAsync((r, ct) => calls.DisposeAsync()).WaitAsync(Generous));
+            () => calls.SyncAsync((r, ct) => calls.DisposeAsync()).WaitAsync(s_generous));
 
         Assert.Contains("'self' cannot be disposed from inside one of its own calls", error.Message);
         Assert.False(calls.IsClosed);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -212,10 +212,10 @@ public class DeferredCallDisposeTests
                 return outcomes;
             })).ToArray();
             go.SignalAndWait();
-            await calls.DisposeAsync().AsTask().WaitAsync(Generous);
+            await calls.DisposeAsync().AsTask().WaitAsync(s_generous);
 
-            var outcomes = await Task.WhenAll(producers).WaitAsync(Generous);
-            await loop.WaitAsync(Generous);
+            var outcomes = await Task.WhenAll(producers).WaitAsync(s_generous);
+            await loop.WaitAsync(s_generous);
             Assert.All(outcomes, o => Assert.Equal(200, o));
             Assert.Equal(accepted, recorder.Value + calls.DroppedOnewayCount);
             Assert.Equal(0, calls.PendingCount);

@@ -4,11 +4,11 @@ namespace Steward.Tests.Deferred;
 
 public class DeferredCallTimeoutTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_short = TimeSpan.FromMilliseconds(100);
 
     // Long enough for a dedicated processor thread to start the call first, even on a loaded machine.
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task A_sync_call_that_had_not_started_when_it_timed_out_throws_TimeoutException_and_never_runs()
@@ -19,19 +19,19 @@ public class DeferredCallTimeoutTests
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         calls.Oneway(r => r.Block(gate, entered)); // keeps the processor busy
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => calls.SyncAsync(r => r.Add(1), timeout: Short));
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => calls.SyncAsync(r => r.Add(1), timeout: s_short));
         Assert.Equal(0, calls.PendingCount); // removed from the count at once
         gate.Set();
-        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(Generous); // the processor has passed the timed-out call
+        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(s_generous); // the processor has passed the timed-out call
 
         Assert.Equal(0, recorder.Value); // its side effect never happened
         Assert.Contains("'slow'", error.Message);
         Assert.Contains("'Add'", error.Message);
         Assert.Contains("never run", error.Message);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -46,22 +46,22 @@ public class DeferredCallTimeoutTests
             entered.SetResult();
             try
             {
-                await Task.Delay(System.Threading.Timeout.Infinite, ct);
+                await Task.Delay(Timeout.Infinite, ct);
             }
             catch (OperationCanceledException)
             {
                 sawCancel.SetResult();
                 throw;
             }
-        }, timeout: Timeout, name: "WaitForever");
+        }, timeout: s_timeout, name: "WaitForever");
         var processor = StartProcessorThread(calls);
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(Generous));
-        await sawCancel.Task.WaitAsync(Generous);
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(s_generous));
+        await sawCancel.Task.WaitAsync(s_generous);
         Assert.Contains("'WaitForever'", error.Message);
         Assert.Contains("while running", error.Message);
-        Assert.True(processor.Join(Generous));
+        Assert.True(processor.Join(s_generous));
         calls.Oneway(r => r.Add(1));
         Assert.Equal(1, calls.ProcessPending()); // the handler carries on
     }
@@ -74,15 +74,15 @@ public class DeferredCallTimeoutTests
         using var gate = new ManualResetEventSlim();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var pending = calls.SyncAsync(r => r.Block(gate, entered), timeout: Timeout);
+        var pending = calls.SyncAsync(r => r.Block(gate, entered), timeout: s_timeout);
         var processor = StartProcessorThread(calls);
-        await entered.Task.WaitAsync(Generous);
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(Generous));
+        await entered.Task.WaitAsync(s_generous);
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => pending.WaitAsync(s_generous));
 
         Assert.False(gate.IsSet); // released while the call was still blocked
         Assert.Contains("while running", error.Message);
         gate.Set();
-        Assert.True(processor.Join(Generous));
+        Assert.True(processor.Join(s_generous));
     }
 
     [Fact]
@@ -94,22 +94,22 @@ public class DeferredCallTimeoutTests
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         calls.Oneway(r => r.Block(gate, entered));
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
-        var timedOut = calls.SyncAsync(r => r.Record("timed out"), timeout: Short);
+        var timedOut = calls.SyncAsync(r => r.Record("timed out"), timeout: s_short);
         var patient = calls.SyncAsync(r => r.Add(5));
-        var generous = calls.SyncAsync(r => r.Add(10), timeout: Generous);
+        var generous = calls.SyncAsync(r => r.Add(10), timeout: s_generous);
         await Assert.ThrowsAsync<TimeoutException>(() => timedOut);
         Assert.False(patient.IsCompleted);
         Assert.False(generous.IsCompleted);
         gate.Set();
 
-        Assert.Equal(5, await patient.WaitAsync(Generous));
-        Assert.Equal(15, await generous.WaitAsync(Generous));
-        Assert.Equal(16, await calls.SyncAsync(r => r.Add(1), timeout: Generous).WaitAsync(Generous)); // not sticky
+        Assert.Equal(5, await patient.WaitAsync(s_generous));
+        Assert.Equal(15, await generous.WaitAsync(s_generous));
+        Assert.Equal(16, await calls.SyncAsync(r => r.Add(1), timeout: s_generous).WaitAsync(s_generous)); // not sticky
         Assert.Empty(recorder.Ran);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class DeferredCallTimeoutTests
         Assert.Equal(1, calls.PendingCount);
         await cts.CancelAsync();
 
-        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WaitAsync(Generous));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WaitAsync(s_generous));
         Assert.Equal(cts.Token, error.CancellationToken);
         Assert.Equal(0, calls.PendingCount);
         Assert.Equal(0, calls.ProcessPending());
@@ -158,13 +158,13 @@ public class DeferredCallTimeoutTests
             {
                 return 0;
             }
-        })).WaitAsync(Generous);
-        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(Generous);
+        })).WaitAsync(s_generous);
+        await calls.SyncAsync(r => r.Record("drained")).WaitAsync(s_generous);
 
         // A call that timed out may still have run (it had started), but none ran twice and none that succeeded is lost.
         Assert.InRange(recorder.Value, outcomes.Sum(), Calls);
         Assert.Equal(0, calls.PendingCount);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 }

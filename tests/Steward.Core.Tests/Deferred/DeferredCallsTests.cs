@@ -6,7 +6,7 @@ namespace Steward.Tests.Deferred;
 
 public class DeferredCallsTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task SyncAsync_returns_the_calls_value_computed_by_the_processor()
@@ -15,15 +15,15 @@ public class DeferredCallsTests
         await using var calls = new DeferredCalls<Recorder>(recorder);
         var loop = calls.ProcessAsync();
 
-        Assert.Equal(5, await calls.SyncAsync(r => r.Add(5)).WaitAsync(Generous));
-        Assert.Equal(7, await calls.SyncAsync(r => r.Add(2)).WaitAsync(Generous));
-        await calls.SyncAsync(r => r.Record("void")).WaitAsync(Generous);
-        Assert.Equal(7, await calls.SyncAsync(async (r, ct) => { await Task.Yield(); return r.Value; }).WaitAsync(Generous));
-        await calls.SyncAsync((r, ct) => r.RecordSlowlyAsync("async", ct)).WaitAsync(Generous);
+        Assert.Equal(5, await calls.SyncAsync(r => r.Add(5)).WaitAsync(s_generous));
+        Assert.Equal(7, await calls.SyncAsync(r => r.Add(2)).WaitAsync(s_generous));
+        await calls.SyncAsync(r => r.Record("void")).WaitAsync(s_generous);
+        Assert.Equal(7, await calls.SyncAsync(async (r, ct) => { await Task.Yield(); return r.Value; }).WaitAsync(s_generous));
+        await calls.SyncAsync((r, ct) => r.RecordSlowlyAsync("async", ct)).WaitAsync(s_generous);
 
         Assert.Equal(["void", "async"], recorder.Ran);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -33,13 +33,13 @@ public class DeferredCallsTests
         await using var calls = new DeferredCalls<Recorder>(recorder);
         var loop = calls.ProcessAsync();
 
-        var value = await Task.Run(() => calls.Sync(r => r.Add(3))).WaitAsync(Generous);
-        await Task.Run(() => calls.Sync(r => r.Record("done"))).WaitAsync(Generous);
+        var value = await Task.Run(() => calls.Sync(r => r.Add(3))).WaitAsync(s_generous);
+        await Task.Run(() => calls.Sync(r => r.Record("done"))).WaitAsync(s_generous);
 
         Assert.Equal(3, value);
         Assert.Equal(["done"], recorder.Ran);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public class DeferredCallsTests
         Assert.Equal("bad format", asyncBodyError.Message);
         Assert.Equal(1, await lemming.SyncAsync(r => r.Add(1))); // the processor carries on
         lemming.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -164,14 +164,14 @@ public class DeferredCallsTests
             calls.Oneway((r, ct) => r.RecordSlowlyAsync($"oneway {n}", ct));
         }
 
-        await Task.WhenAll(sync).WaitAsync(Generous);
-        await calls.SyncAsync(r => r.Record("last")).WaitAsync(Generous);
+        await Task.WhenAll(sync).WaitAsync(s_generous);
+        await calls.SyncAsync(r => r.Record("last")).WaitAsync(s_generous);
 
         Assert.Equal(0, recorder.Overlaps);
         Assert.Equal(11, recorder.Ran.Count);
         Assert.Equal("last", recorder.Ran[^1]);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -219,13 +219,13 @@ public class DeferredCallsTests
         var loop = calls.ProcessAsync(["Add"]);
 
         calls.Oneway(r => r.Record("not listed"));
-        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous));
-        Assert.Equal(3, await calls.SyncAsync(r => r.Add(2)).WaitAsync(Generous));
+        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(s_generous));
+        Assert.Equal(3, await calls.SyncAsync(r => r.Add(2)).WaitAsync(s_generous));
 
         Assert.Empty(recorder.Ran);
         Assert.Equal(1, calls.PendingCount);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
         Assert.Equal(1, calls.ProcessPending());
         Assert.Equal(["not listed"], recorder.Ran);
     }
@@ -240,13 +240,13 @@ public class DeferredCallsTests
         calls.Oneway(r => r.Block(gate, entered));
         calls.Oneway(r => r.Record("queued before stop"));
         var loop = calls.ProcessAsync();
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
         calls.StopProcessing();
         calls.Oneway(r => r.Record("queued after stop"));
         Assert.False(loop.IsCompleted); // the current call is still running
         gate.Set();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
 
         Assert.Empty(recorder.Ran);
         Assert.Equal(2, calls.PendingCount);
@@ -262,9 +262,9 @@ public class DeferredCallsTests
         for (var round = 0; round < 50; round++)
         {
             var loop = calls.ProcessAsync();
-            Assert.Equal(round + 1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous));
+            Assert.Equal(round + 1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(s_generous));
             calls.StopProcessing();
-            await loop.WaitAsync(Generous);
+            await loop.WaitAsync(s_generous);
         }
     }
 
@@ -274,11 +274,11 @@ public class DeferredCallsTests
         await using var calls = new DeferredCalls<Recorder>(new Recorder());
         using var cts = new CancellationTokenSource();
         var loop = calls.ProcessAsync(cancellationToken: cts.Token);
-        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(Generous));
+        Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(s_generous));
 
         await cts.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.WaitAsync(Generous));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.WaitAsync(s_generous));
         Assert.Equal(0, calls.ProcessPending()); // the processing role was given back
     }
 
@@ -294,20 +294,20 @@ public class DeferredCallsTests
             var inner = calls.SyncAsync(r2 => r2.Add(10));
             Assert.True(inner.IsCompletedSuccessfully); // ran inline, at once
             return calls.Sync(r2 => r2.Add(1)) + inner.Result;
-        }).WaitAsync(Generous);
+        }).WaitAsync(s_generous);
         var fromAsync = await calls.SyncAsync(async (r, ct) =>
         {
             await Task.Delay(10, ct); // continues on another thread: the async flow still marks it as inside the call
             return await calls.SyncAsync(r2 => r2.Add(100));
-        }).WaitAsync(Generous);
+        }).WaitAsync(s_generous);
         calls.Oneway(r => calls.Sync(r2 => r2.Record("nested in oneway")));
-        await calls.SyncAsync(r => r.Record("after")).WaitAsync(Generous);
+        await calls.SyncAsync(r => r.Record("after")).WaitAsync(s_generous);
 
         Assert.Equal(21, result);
         Assert.Equal(111, fromAsync);
         Assert.Equal(["nested in oneway", "after"], recorder.Ran);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -332,12 +332,12 @@ public class DeferredCallsTests
         Assert.Equal(1, calls.ProcessPending());
 
         release.Release();
-        await queued.Task.WaitAsync(Generous);
+        await queued.Task.WaitAsync(s_generous);
 
         Assert.False(leftBehind!.IsCompleted);
         Assert.Equal(1, calls.PendingCount);
         Assert.Equal(1, calls.ProcessPending());
-        Assert.Equal(1, await leftBehind.WaitAsync(Generous));
+        Assert.Equal(1, await leftBehind.WaitAsync(s_generous));
     }
 
     [Fact]
@@ -348,7 +348,7 @@ public class DeferredCallsTests
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         calls.Oneway(r => r.Block(gate, entered));
         var first = Task.Run(() => calls.ProcessPending());
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
 
         var error = Assert.Throws<InvalidOperationException>(() => calls.ProcessPending());
         var asyncError = await Assert.ThrowsAsync<InvalidOperationException>(() => calls.ProcessAsync());
@@ -356,7 +356,7 @@ public class DeferredCallsTests
 
         Assert.Contains("'single'", error.Message);
         Assert.Contains("already being processed", asyncError.Message);
-        Assert.Equal(1, await first.WaitAsync(Generous));
+        Assert.Equal(1, await first.WaitAsync(s_generous));
     }
 
     [Fact]
@@ -374,7 +374,7 @@ public class DeferredCallsTests
         Assert.Contains("'reentrant' cannot be processed from inside one of its own calls", thrown.Message);
         Assert.IsType<InvalidOperationException>(Assert.Single(failures).Exception);
         calls.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -400,9 +400,9 @@ public class DeferredCallsTests
 
         Assert.Same(manager, manager.Target);
         Assert.Equal("SelfManager", manager.Name);
-        Assert.Equal(42, await manager.SyncAsync(m => m.Answer()).WaitAsync(Generous));
+        Assert.Equal(42, await manager.SyncAsync(m => m.Answer()).WaitAsync(s_generous));
         manager.StopProcessing();
-        await loop.WaitAsync(Generous);
+        await loop.WaitAsync(s_generous);
     }
 
     [Fact]

@@ -4,10 +4,10 @@ namespace Steward.Tests.StateMachines;
 
 public class StateMachineTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_generous = TimeSpan.FromSeconds(30);
 
     [ThreadStatic]
-    private static bool t_insideStart;
+    private static bool s_insideStart;
 
     [Theory]
     [InlineData(true)]
@@ -17,7 +17,7 @@ public class StateMachineTests
         var plant = new Plant { Eaten = eaten };
         var run = Flower().Start(plant, "sprouting");
 
-        await run.Completion.WaitAsync(Generous);
+        await run.Completion.WaitAsync(s_generous);
 
         (string?, string)[] expected = eaten
             ? [(null, "sprouting"), ("sprouting", "growing"), ("growing", "flowering"), ("flowering", "dead")]
@@ -40,7 +40,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(counter, "foo");
-        await run.Completion.WaitAsync(Generous);
+        await run.Completion.WaitAsync(s_generous);
 
         Assert.Equal(11, counter.Value);
         var history = run.History;
@@ -76,7 +76,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "start");
-        await run.Completion.WaitAsync(Generous);
+        await run.Completion.WaitAsync(s_generous);
 
         Assert.NotNull(caught);
         Assert.Equal("careful", caught.MachineName);
@@ -99,7 +99,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "start");
-        var error = await Assert.ThrowsAsync<InvalidTransitionException>(() => run.Completion.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<InvalidTransitionException>(() => run.Completion.WaitAsync(s_generous));
 
         Assert.Same(error, run.Exception);
         Assert.True(run.Completion.IsFaulted);
@@ -116,7 +116,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "end");
-        var error = await Assert.ThrowsAsync<InvalidTransitionException>(() => run.Completion.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<InvalidTransitionException>(() => run.Completion.WaitAsync(s_generous));
 
         Assert.Empty(error.Allowed);
         Assert.Contains("terminal", error.Message);
@@ -151,7 +151,7 @@ public class StateMachineTests
         var run = machine.Start(counter, "first", "to first");
         Assert.Equal(["start first to first"], events); // the first OnStart ran inside Start, in the issuing context
         gate.SetResult();
-        await run.Completion.WaitAsync(Generous);
+        await run.Completion.WaitAsync(s_generous);
 
         Assert.Same(counter, seenContext);
         Assert.Equal(["start first to first", "body first to first", "start second to second", "body second to second"], events);
@@ -173,7 +173,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "a");
-        await Assert.ThrowsAsync<FormatException>(() => run.Completion.WaitAsync(Generous));
+        await Assert.ThrowsAsync<FormatException>(() => run.Completion.WaitAsync(s_generous));
 
         Assert.Equal([(null, "a")], run.History);
     }
@@ -186,13 +186,13 @@ public class StateMachineTests
         var machine = StateMachine.Define<Counter>("later")
             .State("only", (c, s) =>
             {
-                sawInsideStart.SetResult(t_insideStart);
-                gate.Wait(Generous); // would block Start if the body ran inside it
+                sawInsideStart.SetResult(s_insideStart);
+                gate.Wait(s_generous); // would block Start if the body ran inside it
                 return Task.FromResult(s.End());
             })
             .Build();
 
-        t_insideStart = true;
+        s_insideStart = true;
         StateMachineRun run;
         try
         {
@@ -200,12 +200,12 @@ public class StateMachineTests
         }
         finally
         {
-            t_insideStart = false;
+            s_insideStart = false;
         }
 
         gate.Set();
-        Assert.False(await sawInsideStart.Task.WaitAsync(Generous));
-        await run.Completion.WaitAsync(Generous);
+        Assert.False(await sawInsideStart.Task.WaitAsync(s_generous));
+        await run.Completion.WaitAsync(s_generous);
     }
 
     [Fact]
@@ -233,10 +233,10 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "wait");
-        await waiting.Task.WaitAsync(Generous);
+        await waiting.Task.WaitAsync(s_generous);
         run.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion.WaitAsync(Generous));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion.WaitAsync(s_generous));
         Assert.True(sawCancel);
         Assert.True(run.Completion.IsCanceled);
         Assert.Null(run.Exception);
@@ -252,7 +252,7 @@ public class StateMachineTests
             .State("a", to: ["b"], (c, s) =>
             {
                 entered.SetResult();
-                gate.Wait(Generous);
+                gate.Wait(s_generous);
                 return Task.FromResult(s.GoTo("b"));
             })
             .State("b", (c, s) => { c.Value++; return Task.FromResult(s.End()); })
@@ -261,11 +261,11 @@ public class StateMachineTests
         using var external = new CancellationTokenSource();
 
         var run = machine.Start(counter, "a", cancellationToken: external.Token);
-        await entered.Task.WaitAsync(Generous);
+        await entered.Task.WaitAsync(s_generous);
         await external.CancelAsync(); // the token given to Start cancels the run too
         gate.Set();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion.WaitAsync(Generous));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion.WaitAsync(s_generous));
         Assert.Equal(0, counter.Value);
         Assert.Equal([(null, "a")], run.History);
     }
@@ -290,7 +290,7 @@ public class StateMachineTests
             runEvents.Add((from, to));
         };
         gate.SetResult();
-        await run.Completion.WaitAsync(Generous);
+        await run.Completion.WaitAsync(s_generous);
 
         Assert.Equal([(null, "a"), ("a", "b")], observed);
         Assert.Equal([("a", "b")], runEvents);
@@ -304,7 +304,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "lazy");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run.Completion.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run.Completion.WaitAsync(s_generous));
 
         Assert.Contains("'lazy'", error.Message);
         Assert.Contains("'sloppy'", error.Message);
@@ -320,7 +320,7 @@ public class StateMachineTests
             .Build();
 
         var run = machine.Start(new Counter(), "a");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run.Completion.WaitAsync(Generous));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => run.Completion.WaitAsync(s_generous));
 
         Assert.Contains("another state", error.Message);
         Assert.Equal([(null, "a"), ("a", "b")], run.History);
@@ -336,7 +336,7 @@ public class StateMachineTests
 
         var runs = Enumerable.Range(0, 50).Select(_ => (Counter: new Counter(), Run: default(StateMachineRun)!)).ToList();
         runs = runs.Select(r => (r.Counter, machine.Start(r.Counter, "foo"))).ToList();
-        await Task.WhenAll(runs.Select(r => r.Run.Completion)).WaitAsync(Generous);
+        await Task.WhenAll(runs.Select(r => r.Run.Completion)).WaitAsync(s_generous);
 
         Assert.All(runs, r =>
         {
