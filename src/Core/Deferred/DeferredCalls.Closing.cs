@@ -30,7 +30,7 @@ public partial class DeferredCalls<T>
         if (existing is null && IsInsideOwnCall())
         {
             throw new InvalidOperationException(
-                $"DeferredCalls '{Name}' cannot be disposed from inside one of its own calls ('{_runningName}'): "
+                $"DeferredCalls '{Name}' cannot be disposed from inside one of its own calls ('{Volatile.Read(ref _hot.RunningName)}'): "
                 + "the drain would wait for that call.");
         }
 
@@ -123,7 +123,7 @@ public partial class DeferredCalls<T>
     {
         // A full fence before reading _runningSync (Dekker with TryClaim).
         Interlocked.Exchange(ref _phase, ClosedPhase);
-        var runningName = _runningName;
+        var runningName = Volatile.Read(ref _hot.RunningName);
         Volatile.Read(ref _runningSync)?.Abort(new ClosedException(
             $"DeferredCalls '{Name}' closed while call '{runningName}' was still running at the drain deadline "
             + $"({_drainTimeout.TotalMilliseconds:0.###} ms); its token was cancelled."));
@@ -153,7 +153,7 @@ public partial class DeferredCalls<T>
             Discard(entry, ref syncCalls, ref oneways);
         }
 
-        Entry[]? setAside = null;
+        DeferredEntry[]? setAside = null;
         lock (_skippedLock)
         {
             if (_skipped.Count > 0)
@@ -178,7 +178,7 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private void DiscardOne(in Entry entry)
+    private void DiscardOne(in DeferredEntry entry)
     {
         int syncCalls = 0, oneways = 0;
         Discard(entry, ref syncCalls, ref oneways);
@@ -188,10 +188,11 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private void Discard(in Entry entry, ref int syncCalls, ref int oneways)
+    private void Discard(in DeferredEntry entry, ref int syncCalls, ref int oneways)
     {
-        if (entry.Work is IQueuedCall call)
+        if (entry.IsSync)
         {
+            var call = SyncOf(entry);
             if (call.TryAbandon(new ClosedException(
                 $"DeferredCalls '{Name}' closed before call '{entry.Name}' ran; it will never run.")))
             {
@@ -202,7 +203,7 @@ public partial class DeferredCalls<T>
             return;
         }
 
-        Interlocked.Decrement(ref _count);
+        Interlocked.Increment(ref _removed);
         if (entry.HoldsSlot)
         {
             _slots!.Release();

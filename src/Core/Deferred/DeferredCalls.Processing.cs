@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Steward.Deferred;
 
 public partial class DeferredCalls<T>
@@ -178,7 +180,7 @@ public partial class DeferredCalls<T>
     /// next queued call within the pass's budget (queued calls the filter refuses are set aside, in order). False when
     /// the pass must end (<see cref="Pass.Ended"/>: stopped or closing) or has nothing left to take now.
     /// </summary>
-    private bool TryTakeNext(ref Pass pass, out Entry entry)
+    private bool TryTakeNext(ref Pass pass, out DeferredEntry entry)
     {
         while (true)
         {
@@ -220,9 +222,9 @@ public partial class DeferredCalls<T>
                 pass.Budget--;
             }
 
-            if (entry.Work is IQueuedCall { IsAbandoned: true } abandoned)
+            if (entry.IsSync && SyncOf(entry).IsAbandoned)
             {
-                abandoned.Release(); // its caller has its exception and its count is gone: just drop it
+                SyncOf(entry).Release(); // its caller has its exception and it was counted as removed: just drop it
                 continue;
             }
 
@@ -240,7 +242,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>The next set-aside call the pass's filter allows, removed from the list; scans each entry once per pass.</summary>
-    private bool TryTakeSetAside(ref Pass pass, out Entry entry)
+    private bool TryTakeSetAside(ref Pass pass, out DeferredEntry entry)
     {
         entry = default;
         if (_skippedCount == 0)
@@ -253,11 +255,11 @@ public partial class DeferredCalls<T>
             while (pass.SetAsideIndex < _skipped.Count)
             {
                 var candidate = _skipped[pass.SetAsideIndex];
-                if (candidate.Work is IQueuedCall { IsAbandoned: true } abandoned)
+                if (candidate.IsSync && SyncOf(candidate).IsAbandoned)
                 {
                     _skipped.RemoveAt(pass.SetAsideIndex);
                     _skippedCount = _skipped.Count;
-                    abandoned.Release();
+                    SyncOf(candidate).Release();
                     continue;
                 }
 
@@ -278,7 +280,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>Keeps a call the whitelist refused, after every call set aside before it.</summary>
-    private void SetAside(in Entry entry)
+    private void SetAside(in DeferredEntry entry)
     {
         lock (_skippedLock)
         {
@@ -298,10 +300,11 @@ public partial class DeferredCalls<T>
     /// Claims a taken entry for running: gives back its count and capacity. A sync call must still be pending (not
     /// abandoned by its caller); false if it may not run.
     /// </summary>
-    private bool TryClaim(in Entry entry)
+    private bool TryClaim(in DeferredEntry entry)
     {
-        if (entry.Work is IQueuedCall call)
+        if (entry.IsSync)
         {
+            var call = SyncOf(entry);
             // Published with a full fence before the phase is read: either Abort sees this call (and aborts it), or this
             // sees Closed (and discards it), so a sync caller is never left waiting on a call nobody will run.
             Interlocked.Exchange(ref _runningSync, call);
@@ -319,13 +322,11 @@ public partial class DeferredCalls<T>
                 return false;
             }
         }
-        else if (_phase == ClosedPhase)
-        {
-            DiscardOne(entry);
-            return false;
-        }
 
-        Interlocked.Decrement(ref _count);
+        // A oneway needs no such check: the pass checked the phase just before taking it, and a oneway that starts as the
+        // deadline passes has no caller to leave waiting.
+        // Only the pass that owns _processing writes Taken; taking that role is the interlocked hand-over between passes.
+        Volatile.Write(ref _hot.Taken, _hot.Taken + 1);
         if (entry.HoldsSlot)
         {
             _slots!.Release();
@@ -338,30 +339,25 @@ public partial class DeferredCalls<T>
     /// Runs a claimed call, marking it as the running call so that sync calls it makes run inline. Never throws: sync
     /// calls hand their outcome to their caller, oneway failures are reported. Pending only if the call went asynchronous.
     /// </summary>
-    private ValueTask Execute(in Entry entry)
+    private ValueTask Execute(in DeferredEntry entry)
     {
-        var callId = ++_lastCallId; // only the processor writes it
-        Volatile.Write(ref _runningCallId, callId);
-        _runningName = entry.Name;
-        var previousOwner = s_owner;
-        var previousId = s_callId;
-        s_owner = this;
-        s_callId = callId;
+        Volatile.Write(ref _hot.RunningName, entry.Name);
+        var previousOwner = DeferredCallContext.Owner;
+        DeferredCallContext.Owner = this;
         ValueTask pending;
         try
         {
-            pending = entry.Work switch
+            pending = entry.Kind switch
             {
-                Action<T> action => RunOneway(action, entry.Name),
-                IQueuedCall call when call.IsAsync => RunMarked(call, callId),
-                IQueuedCall call => call.Run(Target, _abort.Token),
-                _ => RunOnewayAsync((Func<T, CancellationToken, ValueTask>)entry.Work, entry.Name, callId),
+                DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
+                DeferredEntry.OnewayAsyncKind => RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
+                _ when SyncOf(entry).IsAsync => RunMarked(SyncOf(entry)),
+                _ => SyncOf(entry).Run(Target, _abort.Token),
             };
         }
         finally
         {
-            s_owner = previousOwner;
-            s_callId = previousId;
+            DeferredCallContext.Owner = previousOwner;
         }
 
         if (pending.IsCompleted)
@@ -374,7 +370,7 @@ public partial class DeferredCalls<T>
         return EndCallLaterAsync(pending, entry);
     }
 
-    private async ValueTask EndCallLaterAsync(ValueTask pending, Entry entry)
+    private async ValueTask EndCallLaterAsync(ValueTask pending, DeferredEntry entry)
     {
         try
         {
@@ -386,14 +382,19 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private void EndCall(in Entry entry)
+    private void EndCall(in DeferredEntry entry)
     {
-        Volatile.Write(ref _runningCallId, 0);
-        _runningName = null;
-        if (entry.Work is IQueuedCall call)
+        Volatile.Write(ref _hot.RunningName, null);
+        if (_hot.RunningMarker is { } marker)
+        {
+            marker.Finish();
+            _hot.RunningMarker = null;
+        }
+
+        if (entry.IsSync)
         {
             Volatile.Write(ref _runningSync, null);
-            call.Release();
+            SyncOf(entry).Release();
         }
     }
 
@@ -411,11 +412,11 @@ public partial class DeferredCalls<T>
         return default;
     }
 
-    private ValueTask RunOnewayAsync(Func<T, CancellationToken, ValueTask> call, string name, long callId)
+    private ValueTask RunOnewayAsync(Func<T, CancellationToken, ValueTask> call, string name)
     {
         ValueTask pending;
-        var previous = s_flowMarker.Value;
-        s_flowMarker.Value = new FlowMarker(this, callId); // captured by the call's continuations
+        var previous = DeferredCallContext.Flow.Value;
+        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // captured by the call's continuations
         try
         {
             pending = call(Target, _abort.Token);
@@ -427,7 +428,7 @@ public partial class DeferredCalls<T>
         }
         finally
         {
-            s_flowMarker.Value = previous;
+            DeferredCallContext.Flow.Value = previous;
         }
 
         if (pending.IsCompletedSuccessfully)
@@ -451,17 +452,17 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private ValueTask RunMarked(IQueuedCall call, long callId)
+    private ValueTask RunMarked(IQueuedCall call)
     {
-        var previous = s_flowMarker.Value;
-        s_flowMarker.Value = new FlowMarker(this, callId); // captured by the call's continuations
+        var previous = DeferredCallContext.Flow.Value;
+        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // captured by the call's continuations
         try
         {
             return call.Run(Target, _abort.Token);
         }
         finally
         {
-            s_flowMarker.Value = previous;
+            DeferredCallContext.Flow.Value = previous;
         }
     }
 
@@ -495,7 +496,7 @@ public partial class DeferredCalls<T>
 
     private void OnAbandoned(bool holdsSlot)
     {
-        Interlocked.Decrement(ref _count);
+        Interlocked.Increment(ref _removed);
         if (holdsSlot)
         {
             _slots!.Release();

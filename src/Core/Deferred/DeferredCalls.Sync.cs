@@ -241,9 +241,9 @@ public partial class DeferredCalls<T>
         }
 
         // Armed before it is queued, so the processor never sees it without its token. An abandon that fires before
-        // the enqueue decrements _count before Enqueue increments it; the two cancel out.
+        // the enqueue is counted as removed before Enqueue counts it as queued; the two cancel out.
         queued.Arm(timeout);
-        Enqueue(new Entry(queued, name, queued.HoldsSlot));
+        Enqueue(new DeferredEntry(queued, name, DeferredEntry.SyncKind, queued.HoldsSlot));
         return queued.Task;
     }
 
@@ -285,7 +285,7 @@ public partial class DeferredCalls<T>
 
         queued.HoldsSlot = true;
         queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null);
-        Enqueue(new Entry(queued, name, holdsSlot: true));
+        Enqueue(new DeferredEntry(queued, name, DeferredEntry.SyncKind, holdsSlot: true));
         return await queued.Task.ConfigureAwait(false);
     }
 

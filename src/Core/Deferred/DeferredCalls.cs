@@ -43,17 +43,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     private const int DrainingPhase = 1;
     private const int ClosedPhase = 2;
 
-    // The call running now, for the inline-call test; see IsInsideOwnCall. Thread-static, so no allocation per call.
-    [ThreadStatic]
-    private static DeferredCalls<T>? s_owner;
-
-    [ThreadStatic]
-    private static long s_callId;
-
-    // The same marker for asynchronous calls, whose continuations run on other threads: set only around their invocation.
-    private static readonly AsyncLocal<FlowMarker?> s_flowMarker = new();
-
-    private readonly ConcurrentQueue<Entry> _queue = new();
+    private readonly ConcurrentQueue<DeferredEntry> _queue = new();
     private readonly ProcessingSignal _signal = new();
     private readonly SemaphoreSlim? _slots;                 // free capacity; null when unbounded
     private readonly CancellationTokenSource _rejectWaiters = new(); // cancelled when closing begins
@@ -67,11 +57,11 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     // Calls set aside by whitelisted passes, oldest first; all of them are older than anything in _queue.
     // Guarded by _skippedLock. Only the processor adds or runs them; the closer sweeps them.
     private readonly Lock _skippedLock = new();
-    private readonly List<Entry> _skipped = [];
+    private readonly List<DeferredEntry> _skipped = [];
 
-    // Live pending calls (queued or skipped, not yet taken, not abandoned). Incremented after the enqueue, so it may
-    // read one low (or briefly -1) while a producer is between the two steps; PendingCount clamps it.
-    private int _count;
+    // The per-call counters, each on its own cache line (see DeferredHotFields): PendingCount = Enqueued - Taken - _removed.
+    private DeferredHotFields _hot;
+    private int _removed; // calls that left without running: abandoned by their caller, or discarded at the close
 
     // 1 while the idle ProcessAsync loop is about to wait or waiting. The processor sets it with Interlocked.Exchange and
     // then re-checks the queue; producers read it after their interlocked increment (Dekker: no lost wake-up).
@@ -84,13 +74,8 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     private int _stopRequested;       // set by StopProcessing, consumed by the pass it ends
     private volatile int _skippedCount;
 
-    // The id of the call running now (0: none). Written only by the processor; read by IsInsideOwnCall.
-    private long _runningCallId;
-    private long _lastCallId;
-
     // The sync call the processor is about to run or running; see TryClaim and Abort (Dekker on _phase).
     private IQueuedCall? _runningSync;
-    private volatile string? _runningName; // the running call's name, for the drain-deadline log
 
     private TaskCompletionSource? _closed;            // completed when DisposeAsync is done; non-null once it began
     private TaskCompletionSource? _processorReleased; // completed when a pass ends after closing began
@@ -162,7 +147,8 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// How many calls wait to run: queued, or set aside by a whitelisted pass. Calls abandoned by their timeout or token
     /// no longer count.
     /// </summary>
-    public int PendingCount => Math.Max(0, Volatile.Read(ref _count));
+    public int PendingCount =>
+        Math.Max(0, Volatile.Read(ref _hot.Enqueued) - Volatile.Read(ref _hot.Taken) - Volatile.Read(ref _removed));
 
     /// <summary><see langword="true"/> once <see cref="DisposeAsync"/> began: new calls are rejected.</summary>
     public bool IsClosed => _phase != OpenPhase;
@@ -190,7 +176,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     public bool Oneway(Action<T> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return QueueOneway(call, name);
+        return QueueOneway(call, DeferredEntry.OnewayKind, name);
     }
 
     /// <summary>
@@ -203,13 +189,13 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     public bool Oneway(Func<T, CancellationToken, ValueTask> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return QueueOneway(call, name);
+        return QueueOneway(call, DeferredEntry.OnewayAsyncKind, name);
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"DeferredCalls '{Name}' ({PendingCount} pending)";
 
-    private bool QueueOneway(object call, string? expression)
+    private bool QueueOneway(object call, byte kind, string? expression)
     {
         var name = CallNames.Resolve(expression);
         if (_phase != OpenPhase)
@@ -255,16 +241,17 @@ public partial class DeferredCalls<T> : IAsyncDisposable
             holdsSlot = _slots is not null;
         }
 
-        Enqueue(new Entry(call, name, holdsSlot));
+        Enqueue(new DeferredEntry(call, name, kind, holdsSlot));
         return true;
     }
 
-    private void Enqueue(in Entry entry)
+    private void Enqueue(in DeferredEntry entry)
     {
         _queue.Enqueue(entry);
 
-        // A full fence: orders the enqueue before the reads of _sleeping and _phase below (see their comments).
-        Interlocked.Increment(ref _count);
+        // Counted after the enqueue (PendingCount may read one low meanwhile). A full fence: orders the enqueue before the
+        // reads of _sleeping and _phase below (see their comments).
+        Interlocked.Increment(ref _hot.Enqueued);
         if (Volatile.Read(ref _sleeping) != 0)
         {
             Wake();
@@ -289,39 +276,13 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// True when the current thread or async flow is inside the call this handler is running now, so that a sync call
     /// must run inline: queuing it would wait for the processor, which waits for this call.
     /// </summary>
-    private bool IsInsideOwnCall()
-    {
-        var running = Volatile.Read(ref _runningCallId);
-        if (running == 0)
-        {
-            return false;
-        }
+    private bool IsInsideOwnCall() =>
+        ReferenceEquals(DeferredCallContext.Owner, this)
+        || (DeferredCallContext.Flow.Value is { } marker && ReferenceEquals(marker.Owner, this) && !marker.Finished);
 
-        if (ReferenceEquals(s_owner, this) && s_callId == running)
-        {
-            return true;
-        }
-
-        // A stale marker (work spawned by a call that has finished) names an older call id, so it never matches.
-        return s_flowMarker.Value is { } marker && ReferenceEquals(marker.Owner, this) && marker.CallId == running;
-    }
+    /// <summary>The sync call of an entry whose <see cref="DeferredEntry.IsSync"/> is true (no type check).</summary>
+    private static IQueuedCall SyncOf(in DeferredEntry entry) => Unsafe.As<IQueuedCall>(entry.Work);
 
     private ClosedException ClosedFor(string call) =>
         new($"DeferredCalls '{Name}' is closed: call '{call}' was not queued.");
-
-    /// <summary>A queued call: an <see cref="Action{T}"/> or a <see cref="Func{T, CancellationToken, ValueTask}"/>
-    /// (oneway), or an <see cref="IQueuedCall"/> (sync). A struct, so queuing a oneway allocates nothing.</summary>
-    private readonly struct Entry(object work, string name, bool holdsSlot)
-    {
-        public readonly object Work = work;
-        public readonly string Name = name;
-        public readonly bool HoldsSlot = holdsSlot; // took one unit of capacity, given back when taken or abandoned
-    }
-
-    private sealed class FlowMarker(DeferredCalls<T> owner, long callId)
-    {
-        public DeferredCalls<T> Owner { get; } = owner;
-
-        public long CallId { get; } = callId;
-    }
 }
