@@ -305,6 +305,7 @@ public partial class DeferredCalls<T>
         if (entry.IsSync)
         {
             var call = SyncOf(entry);
+
             // Published with a full fence before the phase is read: either Abort sees this call (and aborts it), or this
             // sees Closed (and discards it), so a sync caller is never left waiting on a call nobody will run.
             Interlocked.Exchange(ref _runningSync, call);
@@ -325,6 +326,7 @@ public partial class DeferredCalls<T>
 
         // A oneway needs no such check: the pass checked the phase just before taking it, and a oneway that starts as the
         // deadline passes has no caller to leave waiting.
+
         // Only the pass that owns _processing writes Taken; taking that role is the interlocked hand-over between passes.
         Volatile.Write(ref _hot.Taken, _hot.Taken + 1);
         if (entry.HoldsSlot)
@@ -350,7 +352,8 @@ public partial class DeferredCalls<T>
             pending = entry.Kind switch
             {
                 DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
-                DeferredEntry.OnewayAsyncKind => RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
+                DeferredEntry.OnewayAsyncKind =>
+                    RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
                 _ when SyncOf(entry).IsAsync => RunMarked(SyncOf(entry)),
                 _ => SyncOf(entry).Run(Target, _abort.Token),
             };
@@ -416,7 +419,7 @@ public partial class DeferredCalls<T>
     {
         ValueTask pending;
         var previous = DeferredCallContext.Flow.Value;
-        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // captured by the call's continuations
+        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // flows into its continuations
         try
         {
             pending = call(Target, _abort.Token);
@@ -455,7 +458,7 @@ public partial class DeferredCalls<T>
     private ValueTask RunMarked(IQueuedCall call)
     {
         var previous = DeferredCallContext.Flow.Value;
-        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // captured by the call's continuations
+        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // flows into its continuations
         try
         {
             return call.Run(Target, _abort.Token);
