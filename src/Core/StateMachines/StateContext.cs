@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Steward.StateMachines;
+
+/// <summary>
+/// What a state's body gets besides the machine's context: the run's token, the state's arguments, and the only way to
+/// leave the state (<see cref="GoTo"/> or <see cref="End"/>, whose result the body returns).
+/// </summary>
+[DebuggerDisplay("{MachineName,nq}: {State,nq}")]
+public sealed class StateContext
+{
+    private readonly IReadOnlyList<string> _allowed;
+
+    internal StateContext(StateMachineRun run, string state, IReadOnlyList<string> allowed, object? args)
+    {
+        Run = run;
+        State = state;
+        _allowed = allowed;
+        Args = args;
+    }
+
+    /// <summary>The run this state belongs to.</summary>
+    public StateMachineRun Run { get; }
+
+    /// <summary>The machine's name.</summary>
+    public string MachineName => Run.MachineName;
+
+    /// <summary>The state running now.</summary>
+    public string State { get; }
+
+    /// <summary>The arguments given to this state: by <see cref="StateMachine{T}.Start"/> for the first state, else by the
+    /// previous state's <see cref="GoTo"/>.</summary>
+    public object? Args { get; }
+
+    /// <summary>The states this state declared it may go to; empty for a terminal state.</summary>
+    public IReadOnlyList<string> Allowed => _allowed;
+
+    /// <summary>The run's token, cancelled by <see cref="StateMachineRun.Cancel"/> (or the token given to
+    /// <see cref="StateMachine{T}.Start"/>).</summary>
+    public CancellationToken Token => Run.Token;
+
+    /// <summary>
+    /// Checks and makes the transition to <paramref name="target"/>; return it from the body. The check happens here, in
+    /// the current state, so the body can catch the exception.
+    /// </summary>
+    /// <param name="target">The next state; it must be one of <see cref="Allowed"/>.</param>
+    /// <param name="args">The next state's <see cref="Args"/>.</param>
+    /// <returns>The transition for the body to return.</returns>
+    /// <exception cref="InvalidTransitionException"><paramref name="target"/> is not a declared transition of this state.</exception>
+    public StateTransition GoTo(string target, object? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        for (var i = 0; i < _allowed.Count; i++)
+        {
+            if (string.Equals(_allowed[i], target, StringComparison.Ordinal))
+            {
+                return new StateTransition(this, target, args);
+            }
+        }
+
+        throw new InvalidTransitionException(MachineName, State, target, _allowed);
+    }
+
+    /// <summary>Ends the run successfully after this state; return it from the body. Allowed in every state.</summary>
+    /// <returns>The transition for the body to return.</returns>
+    public StateTransition End() => new(this, null, null);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{MachineName}: {State}";
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Steward.StateMachines;
+
+/// <summary>
+/// Entry point for state machines with declared transitions (gevent_async's <c>@state</c> decorator): each state is an
+/// async body that names the next state, <see cref="StateContext.GoTo"/> checks it against the state's declared
+/// transitions, and the machine records every transition of a run.
+/// </summary>
+/// <example>
+/// <code>
+/// var flower = StateMachine.Define&lt;Plant&gt;("flower")
+///     .State("sprouting", to: ["growing"], async (plant, s) =&gt; { await plant.GerminateAsync(s.Token); return s.GoTo("growing"); })
+///     .State("flowering", to: ["dead", "withering"], (plant, s) =&gt; Task.FromResult(s.GoTo("dead", new Eaten(true))))
+///     .State("dead", (plant, s) =&gt; Task.FromResult(s.End()))   // terminal
+///     .Build();
+/// StateMachineRun run = flower.Start(plant, "sprouting");
+/// await run.Completion;
+/// </code>
+/// </example>
+public static class StateMachine
+{
+    /// <summary>Begins the definition of a state machine whose states work on a <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The context every state receives (the original's <c>self</c>).</typeparam>
+    /// <param name="name">The machine's name, for messages, diagrams and logs.</param>
+    /// <param name="logger">Receives transitions (debug), faulted runs and failing observers.</param>
+    /// <returns>A builder: add states, then <see cref="StateMachineBuilder{T}.Build"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+    public static StateMachineBuilder<T> Define<T>(string name, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new StateMachineBuilder<T>(name, logger);
+    }
+}
