@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Steward;
 using Steward.Hosting;
+using Steward.Deferred;
 using Steward.Nurseries;
 using Steward.Tasklets;
 
@@ -119,6 +120,39 @@ public static class RunStateBuilderExtensions
             builder.Services.AddHostedService<TaskletHostService>();
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a <see cref="DeferredCalls{T}"/> queue processed for the host's lifetime: calls made from any task (with
+    /// <c>Oneway</c> or <c>SyncAsync</c>) run one at a time, in order, from the moment the host has started; the stop
+    /// closes the queue and drains what is pending within its <see cref="DeferredCallOptions.DrainTimeout"/>. Resolve
+    /// <c>DeferredCalls&lt;T&gt;</c> to make calls. <typeparamref name="T"/> is registered as a singleton if it is not
+    /// yet; a <typeparamref name="T"/> that derives from <see cref="DeferredCallHandler{TSelf}"/> is its own queue.
+    /// </summary>
+    /// <typeparam name="T">The target type (or the handler type).</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Adjusts the queue's options (capacity, full mode, drain timeout).</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddDeferredCalls<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IRunStateBuilder builder, Action<DeferredCallOptions>? configure = null)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<T>();
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var target = sp.GetRequiredService<T>();
+            if (target is DeferredCalls<T> handler)
+            {
+                return handler;
+            }
+
+            var options = new DeferredCallOptions { TimeProvider = sp.GetRequiredService<TimeProvider>() };
+            configure?.Invoke(options);
+            return new DeferredCalls<T>(target, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeferredCalls<T>>());
+        });
+        builder.Services.AddHostedService<DeferredCallsHostService<T>>();
         return builder;
     }
 
