@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Steward;
-using Steward.Hosting;
 using Steward.Deferred;
+using Steward.Hosting;
 using Steward.Nurseries;
 using Steward.Tasklets;
 
