@@ -120,6 +120,34 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         return "";
     }
 
+    /// <summary>
+    /// Waits until a line containing each of <paramref name="texts"/> has been printed, in any order (for lines whose
+    /// order the child does not fix, such as a worker's output and the host's "Application started").
+    /// </summary>
+    public async Task ExpectAllAsync(params string[] texts)
+    {
+        var remaining = new List<string>(texts);
+        using var deadline = new CancellationTokenSource(s_defaultTimeout);
+        try
+        {
+            while (remaining.Count > 0 && await _lines.Reader.WaitToReadAsync(deadline.Token))
+            {
+                while (remaining.Count > 0 && _lines.Reader.TryRead(out var line))
+                {
+                    remaining.RemoveAll(text => line.Contains(text, StringComparison.Ordinal));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+        }
+
+        if (remaining.Count > 0)
+        {
+            Assert.Fail($"no line containing '{string.Join("', '", remaining)}' (exit code {(_process.HasExited ? _process.ExitCode : null)}). Output:\n{Transcript}");
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the child's process group, as a terminal's Ctrl+C does.</summary>
     public void Signal(PosixSignal signal)
     {

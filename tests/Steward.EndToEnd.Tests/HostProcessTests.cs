@@ -15,7 +15,7 @@ public sealed class HostProcessTests : IDisposable
     public async Task Sigterm_stops_gracefully_with_exit_code_0()
     {
         await using var host = Start("workers", "--Steward:Workers:Ticker:Instances=2");
-        await host.ExpectLineAsync("Application started");
+        await host.ExpectAllAsync("Application started", "running Ticker#0", "running Ticker#1");
 
         host.Signal(PosixSignal.SIGTERM);
 
@@ -40,8 +40,7 @@ public sealed class HostProcessTests : IDisposable
     public async Task A_second_sigterm_exits_143_at_once_without_waiting_for_the_slow_worker()
     {
         await using var host = Start("stubborn", "--Steward:ShutdownTimeout=00:01:00");
-        await host.ExpectLineAsync("stubborn started");
-        await host.ExpectLineAsync("Application started");
+        await host.ExpectAllAsync("stubborn started", "Application started");
 
         host.Signal(PosixSignal.SIGTERM);
         await host.ExpectLineAsync("Application is shutting down");
@@ -57,7 +56,7 @@ public sealed class HostProcessTests : IDisposable
     public async Task A_worker_ignoring_cancellation_past_the_ShutdownTimeout_exits_3_and_the_log_names_it()
     {
         await using var host = Start("stubborn", "--Steward:ShutdownTimeout=00:00:01");
-        await host.ExpectLineAsync("Application started");
+        await host.ExpectAllAsync("stubborn started", "Application started");
 
         host.Signal(PosixSignal.SIGTERM);
 
@@ -96,7 +95,7 @@ public sealed class HostProcessTests : IDisposable
     public async Task Sigusr1_pauses_every_worker_at_its_checkpoint_and_sigusr2_resumes_them()
     {
         await using var host = Start("workers", "--Steward:Workers:Ticker:Instances=3");
-        await host.ExpectLineAsync("Application started");
+        await host.ExpectAllAsync("Application started", "running Ticker#0", "running Ticker#1", "running Ticker#2");
 
         host.Signal(ChildProcess.RawSignalNumber("USR1"));
         for (var i = 0; i < 3; i++)
@@ -127,14 +126,12 @@ public sealed class HostProcessTests : IDisposable
 
         // File watching off: only the signal may bring the change in.
         await using var host = Start("reload", environment: new() { ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false" });
-        await host.ExpectLineAsync("message=before");
-        await host.ExpectLineAsync("Application started");
+        await host.ExpectAllAsync("message=before", "Application started");
         await File.WriteAllTextAsync(settings, """{ "Reload": { "Message": "after" } }""");
 
         host.Signal(PosixSignal.SIGHUP);
 
-        await host.ExpectLineAsync("message=after");
-        await host.ExpectLineAsync("Configuration reloaded on signal SIGHUP");
+        await host.ExpectAllAsync("message=after", "Configuration reloaded on signal SIGHUP");
         host.Signal(PosixSignal.SIGTERM);
         Assert.Equal(0, await host.WaitForExitAsync());
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Steward.Hosting.Tests.Support;
+using Steward.Testing;
 
 namespace Steward.Hosting.Tests;
 
@@ -9,7 +10,7 @@ public class HealthTests
     [Fact]
     public async Task The_health_check_reports_restarting_and_paused_as_Degraded_and_given_up_as_Unhealthy()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new ManualTimeProvider();
         var probe = new Probe();
         var failing = new Probe { FailTimes = -1 };
         await using var host = TestHost.Build(
@@ -62,7 +63,7 @@ public class HealthTests
     [Fact]
     public async Task A_worker_without_checkpoints_beyond_its_StallTimeout_is_Stalled_and_Unhealthy()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new ManualTimeProvider();
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<StubbornWorker>("Silent"),
             new Dictionary<string, string?> { ["Steward:Workers:Silent:StallTimeout"] = "00:00:05", ["Steward:ShutdownTimeout"] = "00:00:00.100" },

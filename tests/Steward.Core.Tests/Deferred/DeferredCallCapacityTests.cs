@@ -11,7 +11,7 @@ public class DeferredCallCapacityTests
     [Fact]
     public async Task Throw_mode_rejects_a_oneway_with_false_and_a_sync_call_with_a_clear_exception_when_full()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var recorder = new Recorder();
         await using var calls = new DeferredCalls<Recorder>(
             recorder, new DeferredCallOptions { Name = "bounded", Capacity = 2, FullMode = DeferredCallFullMode.Throw }, logger);
@@ -128,7 +128,7 @@ public class DeferredCallCapacityTests
     [Fact]
     public async Task Closing_releases_producers_waiting_for_room()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var calls = new DeferredCalls<Recorder>(new Recorder(), new DeferredCallOptions { Capacity = 1, Name = "full" }, logger);
         calls.Oneway(r => r.Record("first"));
         bool? queued = null;

@@ -65,7 +65,7 @@ public class DeferredCallDisposeTests
     [Fact]
     public async Task A_call_blocking_past_the_drain_deadline_fails_the_waiting_sync_callers_and_counts_the_dropped_oneways()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var recorder = new Recorder();
         var calls = new DeferredCalls<Recorder>(
             recorder, new DeferredCallOptions { Name = "stuck", DrainTimeout = TimeSpan.FromMilliseconds(200) }, logger);
@@ -130,7 +130,7 @@ public class DeferredCallDisposeTests
     [Fact]
     public async Task Calls_after_dispose_are_rejected_with_messages_naming_the_handler_and_the_call()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var calls = new DeferredCalls<Recorder>(new Recorder(), new DeferredCallOptions { Name = "gone" }, logger);
         await calls.DisposeAsync();
 

@@ -65,7 +65,7 @@ public class DeferredCallsTests
     [Fact]
     public async Task A_throwing_oneway_is_logged_and_raises_OnewayFailed_while_the_caller_carries_on()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var recorder = new Recorder();
         await using var calls = new DeferredCalls<Recorder>(recorder, new DeferredCallOptions { Name = "lemming" }, logger);
         var failures = new List<DeferredCallFailure>();
@@ -93,7 +93,7 @@ public class DeferredCallsTests
     [Fact]
     public async Task A_throwing_OnewayFailed_handler_is_logged_and_the_other_handlers_and_calls_still_run()
     {
-        var logger = new CapturingLogger();
+        var logger = new ListLogger();
         var recorder = new Recorder();
         await using var calls = new DeferredCalls<Recorder>(recorder, logger: logger);
         var seen = 0;

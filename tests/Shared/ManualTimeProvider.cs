@@ -1,10 +1,13 @@
-namespace Steward.Tests.Support;
+using System.Threading.Channels;
+
+namespace Steward.Testing;
 
 /// <summary>
 /// A clock with timers that the test moves by hand (Microsoft.Extensions.TimeProvider.Testing is not available here):
-/// <see cref="Advance"/> fires every timer that falls due, in due order, on the calling thread.
+/// <see cref="Advance"/> fires every timer that falls due, in due order, on the calling thread. The due time of every
+/// one-shot timer (a <c>Task.Delay</c>) is announced on <see cref="Delays"/>, so a test can see each delay asked for.
 /// </summary>
-internal sealed class ManualTimerProvider : TimeProvider
+internal sealed class ManualTimeProvider : TimeProvider
 {
     private static readonly DateTimeOffset s_start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -13,6 +16,9 @@ internal sealed class ManualTimerProvider : TimeProvider
     private long _now; // ticks since s_start
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <summary>The due time of every one-shot timer created, in creation order.</summary>
+    public Channel<TimeSpan> Delays { get; } = Channel.CreateUnbounded<TimeSpan>();
 
     /// <summary>How far the clock has moved.</summary>
     public TimeSpan Elapsed
@@ -57,8 +63,17 @@ internal sealed class ManualTimerProvider : TimeProvider
         }
 
         timer.Change(dueTime, period);
+        if (period == Timeout.InfiniteTimeSpan && dueTime != Timeout.InfiniteTimeSpan)
+        {
+            Delays.Writer.TryWrite(dueTime);
+        }
+
         return timer;
     }
+
+    /// <summary>Waits for the next one-shot delay something asks for.</summary>
+    public async Task<TimeSpan> NextDelayAsync() =>
+        await Delays.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Moves the clock by <paramref name="by"/>, firing due timers at their due times.</summary>
     public void Advance(TimeSpan by)
@@ -96,7 +111,7 @@ internal sealed class ManualTimerProvider : TimeProvider
         }
     }
 
-    private sealed class ManualTimer(ManualTimerProvider owner, TimerCallback callback, object? state) : ITimer
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         public TimerCallback Callback => callback;
 
