@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Steward.Hosting;
+
+namespace Steward.HostBench;
+
+/// <summary>
+/// The measured host: N workers doing the same loop (a checkpoint, a counter, a 100 ms sleep), either as Steward
+/// workers (one registration, N instances) or as N plain <see cref="BackgroundService"/>s. Prints "READY &lt;ms&gt;" at
+/// ApplicationStarted (milliseconds since Main began) and exits when it receives SIGTERM.
+/// </summary>
+internal static class BenchHost
+{
+    public static async Task<int> RunAsync(string mode, int workers)
+    {
+        var clock = Stopwatch.StartNew();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
+        builder.Logging.ClearProviders(); // logging would dominate; both modes are measured without it
+        if (mode == "steward")
+        {
+            builder.Services.AddRunState(o => o.Workers["Loop"] = new WorkerOptions { Instances = workers })
+                .AddWorker<StewardLoop>("Loop");
+        }
+        else
+        {
+            for (var i = 0; i < workers; i++)
+            {
+                builder.Services.AddSingleton<IHostedService>(_ => new PlainLoop());
+            }
+        }
+
+        using var host = builder.Build();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            Console.WriteLine($"READY {clock.Elapsed.TotalMilliseconds:F1}");
+            Console.Out.Flush();
+        });
+        return mode == "steward" ? await host.RunStewardAsync() : await RunPlainAsync(host);
+    }
+
+    private static async Task<int> RunPlainAsync(IHost host)
+    {
+        await host.RunAsync();
+        return 0;
+    }
+
+    private sealed class StewardLoop : IRunStateWorker
+    {
+        private long _count;
+
+        public async Task ExecuteAsync(RunState runState)
+        {
+            while (true)
+            {
+                await runState.ThrowIfCancelledAsync();
+                _count++;
+                await runState.SleepAsync(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
+    private sealed class PlainLoop : BackgroundService
+    {
+        private long _count;
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                while (true)
+                {
+                    stoppingToken.ThrowIfCancellationRequested();
+                    _count++;
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}
