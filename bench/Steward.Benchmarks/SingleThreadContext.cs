@@ -20,7 +20,8 @@ internal sealed class SingleThreadContext : SynchronizationContext, IDisposable
             {
                 callback(state);
             }
-        }) { IsBackground = true, Name = "channel ping-pong" };
+        })
+        { IsBackground = true, Name = "channel ping-pong" };
         _thread.Start();
     }
 
