@@ -18,6 +18,11 @@ namespace Steward.Coordination;
 /// it matches, else the first later write that matches; <c>waitForWrite: true</c> always waits for a later write;
 /// <c>waitForWrite: false</c> without a predicate returns the current value at once. A cancelled read leaves no waiter.
 /// </para>
+/// <para>
+/// A write with <c>waitForRead: true</c> and no reader waiting is parked with its value; the next reader to arrive
+/// performs it (under the lock, exactly as the writer would have) and, if its predicate accepts the value, returns it at
+/// once: a direct hand-off, one wait per side.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">The value type.</typeparam>
 [DebuggerDisplay("Accessor {Name,nq}: {Value}, {WaitingReaders} waiting readers")]
@@ -25,7 +30,11 @@ public sealed class Accessor<T>
 {
     private readonly Func<T> _getter;
     private readonly Action<T> _setter;
-    private readonly List<Reader> _readers = []; // readers waiting for a write; guarded by Condition's lock
+    private readonly Func<bool> _hasReader;
+
+    // Guarded by Condition's lock.
+    private readonly List<Reader> _readers = [];             // readers waiting for a write
+    private readonly Queue<ParkedWrite> _parked = new();     // waitForRead writes waiting for a reader, oldest first
     private T _stored = default!;
 
     /// <summary>Creates an accessor over its own storage.</summary>
@@ -33,12 +42,11 @@ public sealed class Accessor<T>
     /// <param name="condition">The condition to guard it with; a new one by default. Several accessors may share one.</param>
     /// <param name="name">A name for messages.</param>
     public Accessor(T initial = default!, AsyncCondition? condition = null, string? name = null)
+        : this(condition, name)
     {
         _stored = initial;
         _getter = () => _stored;
         _setter = v => _stored = v;
-        Condition = condition ?? new AsyncCondition();
-        Name = name;
     }
 
     /// <summary>Creates an accessor over a custom getter and setter (e.g. a property's).</summary>
@@ -47,13 +55,21 @@ public sealed class Accessor<T>
     /// <param name="condition">The condition to guard it with; a new one by default.</param>
     /// <param name="name">A name for messages.</param>
     public Accessor(Func<T> getter, Action<T> setter, AsyncCondition? condition = null, string? name = null)
+        : this(condition, name)
     {
         ArgumentNullException.ThrowIfNull(getter);
         ArgumentNullException.ThrowIfNull(setter);
         _getter = getter;
         _setter = setter;
+    }
+
+    private Accessor(AsyncCondition? condition, string? name)
+    {
         Condition = condition ?? new AsyncCondition();
         Name = name;
+        _getter = null!;
+        _setter = null!;
+        _hasReader = () => _readers.Count > 0;
     }
 
     /// <summary>The value, read or written directly: no lock, no waiting, no notification.</summary>
@@ -78,42 +94,12 @@ public sealed class Accessor<T>
     /// <see langword="true"/> without a predicate and <see langword="false"/> with one.</param>
     /// <param name="cancellationToken">Cancels the wait, leaving no waiter behind.</param>
     /// <returns>The value read.</returns>
-    public async Task<T> GetAsync(Func<T, bool>? predicate = null, bool? waitForWrite = null, CancellationToken cancellationToken = default)
+    public Task<T> GetAsync(Func<T, bool>? predicate = null, bool? waitForWrite = null, CancellationToken cancellationToken = default)
     {
-        Reader reader;
-        using (await Condition.LockAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!(waitForWrite ?? predicate is null))
-            {
-                var current = _getter();
-                if (predicate is null || predicate(current))
-                {
-                    return current;
-                }
-            }
-
-            reader = new Reader(predicate);
-            _readers.Add(reader);
-            Condition.NotifyAll(); // wake writers waiting for a reader (WhenReadWaitingAsync, waitForRead)
-        }
-
-        try
-        {
-            return await reader.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            using (await Condition.LockAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                if (!_readers.Remove(reader))
-                {
-                    // A write delivered to us while we were being cancelled: the value wins, nothing is lost.
-                    return await reader.Value.Task.ConfigureAwait(false);
-                }
-            }
-
-            throw;
-        }
+        var acquire = Condition.AcquireAsync(cancellationToken);
+        return acquire.IsCompletedSuccessfully
+            ? GetLockedAsync(predicate, waitForWrite ?? predicate is null, cancellationToken)
+            : GetAfterLockAsync(acquire, predicate, waitForWrite ?? predicate is null, cancellationToken);
     }
 
     /// <summary>
@@ -127,31 +113,28 @@ public sealed class Accessor<T>
     /// <returns>A task that completes when the value is written.</returns>
     public async Task SetAsync(T value, bool waitForRead = false, CancellationToken cancellationToken = default)
     {
-        List<Reader>? served = null;
-        using (await Condition.LockAsync(cancellationToken).ConfigureAwait(false))
+        await Condition.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (waitForRead && _readers.Count == 0)
         {
-            if (waitForRead)
-            {
-                await Condition.WaitForAsync(() => _readers.Count > 0, cancellationToken).ConfigureAwait(false);
-            }
-
-            _setter(value); // throws: nothing delivered, nobody notified
-
-            for (var i = 0; i < _readers.Count; i++)
-            {
-                var reader = _readers[i];
-                if (reader.Predicate is null || reader.Predicate(value))
-                {
-                    (served ??= []).Add(reader);
-                    _readers.RemoveAt(i--);
-                }
-            }
-
-            Condition.NotifyAll();
+            // Park the write: the next reader performs it, and this writer resumes once it has.
+            var parked = new ParkedWrite(value);
+            _parked.Enqueue(parked);
+            Condition.Release();
+            await WaitParkedAsync(parked, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        // Readers are completed outside the lock.
-        served?.ForEach(r => r.Value.TrySetResult(value));
+        List<Reader>? served;
+        try
+        {
+            served = Write(value); // throws: nothing delivered, nobody notified
+        }
+        finally
+        {
+            Condition.Release();
+        }
+
+        Complete(served);
     }
 
     /// <summary>Waits until a reader is waiting for a write (codestare's <c>has_waiting_read</c>).</summary>
@@ -161,17 +144,190 @@ public sealed class Accessor<T>
     {
         using (await Condition.LockAsync(cancellationToken).ConfigureAwait(false))
         {
-            await Condition.WaitForAsync(() => _readers.Count > 0, cancellationToken).ConfigureAwait(false);
+            await Condition.WaitForAsync(_hasReader, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"Accessor {Name}: {Value}";
 
+    private static void Complete(List<Reader>? served) => served?.ForEach(r => r.Value.TrySetResult(r.Delivered));
+
+    private async Task<T> GetAfterLockAsync(ValueTask acquire, Func<T, bool>? predicate, bool waitForWrite, CancellationToken cancellationToken)
+    {
+        await acquire.ConfigureAwait(false);
+        return await GetLockedAsync(predicate, waitForWrite, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The read, entered holding the lock.</summary>
+    private Task<T> GetLockedAsync(Func<T, bool>? predicate, bool waitForWrite, CancellationToken cancellationToken)
+    {
+        Reader reader;
+        List<Reader>? served = null;
+        List<(ParkedWrite Write, Exception? Error)>? finished = null;
+        var found = false;
+        T result = default!;
+        try
+        {
+            if (!waitForWrite)
+            {
+                var current = _getter();
+                if (predicate is null || predicate(current))
+                {
+                    return Task.FromResult(current);
+                }
+            }
+
+            // This reader is the one a parked write waited for: perform the writes, oldest first, until one satisfies it.
+            while (!found && _parked.TryDequeue(out var parked))
+            {
+                if (parked.Abandoned)
+                {
+                    continue; // its writer was cancelled before a reader came
+                }
+
+                try
+                {
+                    (served ??= []).AddRange(Write(parked.Value) ?? []);
+                    (finished ??= []).Add((parked, null));
+                }
+                catch (Exception ex)
+                {
+                    (finished ??= []).Add((parked, ex)); // the setter threw: the writer gets it, nobody is notified
+                    continue;
+                }
+
+                if (predicate is null || predicate(parked.Value))
+                {
+                    found = true;
+                    result = parked.Value;
+                }
+            }
+
+            if (found)
+            {
+                return Task.FromResult(result);
+            }
+
+            reader = new Reader(predicate);
+            _readers.Add(reader);
+            Condition.WakeAll(); // writers waiting for a reader (WhenReadWaitingAsync), and the condition's other users
+        }
+        finally
+        {
+            Condition.Release();
+
+            // Completed outside the lock: the readers served by the parked writes, then the writers themselves.
+            Complete(served);
+
+            finished?.ForEach(f =>
+            {
+                if (f.Error is null)
+                {
+                    f.Write.Done.TrySetResult();
+                }
+                else
+                {
+                    f.Write.Done.TrySetException(f.Error);
+                }
+            });
+        }
+
+        return WaitReaderAsync(reader, cancellationToken);
+    }
+
+    private async Task<T> WaitReaderAsync(Reader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+            bool removed;
+            try
+            {
+                removed = _readers.Remove(reader);
+            }
+            finally
+            {
+                Condition.Release();
+            }
+
+            if (!removed)
+            {
+                // A write delivered to us while we were being cancelled: the value wins, nothing is lost.
+                return await reader.Value.Task.ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task WaitParkedAsync(ParkedWrite parked, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await parked.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !parked.Done.Task.IsCompleted)
+        {
+            await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                if (!parked.Done.Task.IsCompleted)
+                {
+                    parked.Abandoned = true; // skipped by the next reader: this value is never written
+                    throw;
+                }
+            }
+            finally
+            {
+                Condition.Release();
+            }
+
+            await parked.Done.Task.ConfigureAwait(false); // a reader performed it meanwhile: the write happened
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> and takes the waiting readers it satisfies. Caller holds the lock.</summary>
+    private List<Reader>? Write(T value)
+    {
+        _setter(value);
+        List<Reader>? served = null;
+        for (var i = 0; i < _readers.Count; i++)
+        {
+            var reader = _readers[i];
+            if (reader.Predicate is null || reader.Predicate(value))
+            {
+                reader.Delivered = value;
+                (served ??= []).Add(reader);
+                _readers.RemoveAt(i--);
+            }
+        }
+
+        Condition.WakeAll();
+        return served;
+    }
+
     private sealed class Reader(Func<T, bool>? predicate)
     {
         public Func<T, bool>? Predicate { get; } = predicate;
 
         public TaskCompletionSource<T> Value { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The value it was served (set under the lock, delivered after it).</summary>
+        public T Delivered { get; set; } = default!;
+    }
+
+    private sealed class ParkedWrite(T value)
+    {
+        public T Value { get; } = value;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Its writer gave up (cancelled) before a reader came. Guarded by the condition's lock.</summary>
+        public bool Abandoned { get; set; }
     }
 }

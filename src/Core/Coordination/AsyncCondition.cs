@@ -25,6 +25,7 @@ public sealed class AsyncCondition
     private readonly AsyncMutex _mutex = new();
     private readonly Lock _gate = new();
     private readonly LinkedList<Waiter> _waiters = new(); // guarded by _gate, in arrival order
+    private int _waiterCount;                              // _waiters.Count, written under _gate, read without it
 
     /// <summary>Whether the lock is held now.</summary>
     public bool IsLocked => _mutex.IsHeld;
@@ -64,6 +65,7 @@ public sealed class AsyncCondition
         lock (_gate)
         {
             waiter.Node = _waiters.AddLast(waiter);
+            Volatile.Write(ref _waiterCount, _waiters.Count);
         }
 
         _mutex.Release();
@@ -118,6 +120,21 @@ public sealed class AsyncCondition
         Wake(int.MaxValue);
     }
 
+    /// <summary>Takes the lock without a releaser object (for Steward's own primitives built on the condition).</summary>
+    internal ValueTask AcquireAsync(CancellationToken cancellationToken) => _mutex.AcquireAsync(cancellationToken);
+
+    /// <summary>Releases the lock taken by <see cref="AcquireAsync"/>.</summary>
+    internal void Release() => _mutex.Release();
+
+    /// <summary>Wakes every waiter; the caller holds the lock. Costs one read when nobody waits.</summary>
+    internal void WakeAll()
+    {
+        if (Volatile.Read(ref _waiterCount) > 0)
+        {
+            Wake(int.MaxValue);
+        }
+    }
+
     private void Wake(int n)
     {
         if (n == 0)
@@ -132,6 +149,7 @@ public sealed class AsyncCondition
             while (n-- > 0 && _waiters.First is { } first)
             {
                 _waiters.RemoveFirst();
+                Volatile.Write(ref _waiterCount, _waiters.Count);
                 first.Value.Node = null; // marks it notified: see Withdraw
                 if (single is null)
                 {
@@ -159,6 +177,7 @@ public sealed class AsyncCondition
             if (!notified)
             {
                 _waiters.Remove(waiter.Node!);
+                Volatile.Write(ref _waiterCount, _waiters.Count);
                 waiter.Node = null;
             }
         }

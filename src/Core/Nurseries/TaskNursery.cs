@@ -40,7 +40,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     private readonly CancellationTokenRegistration _outerCancellation;
 
     // Guarded by _lock.
-    private readonly HashSet<NurseryChild> _children = [];
+    private NurseryChildList _children;
     private AsyncExitStack _exits = new();
     private List<Exception>? _failures;     // CancelAll failures, and errors of cancellation callbacks and unwinding
     private TaskCompletionSource? _drained; // while closing with children left: completed by the last one to end
@@ -101,7 +101,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
         {
             lock (_lock)
             {
-                return _children.Select(c => c.Task).ToArray();
+                return _children.Tasks();
             }
         }
     }
@@ -262,7 +262,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
         Task[] running;
         lock (_lock)
         {
-            running = _children.Select(c => c.Task).ToArray();
+            running = _children.Tasks();
         }
 
         await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -289,13 +289,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
             // Lock order: the old owner, then the new one (only PopAll holds two).
             lock (successor._lock)
             {
-                foreach (var child in _children)
-                {
-                    child.Nursery = successor;
-                    successor._children.Add(child);
-                }
-
-                _children.Clear();
+                _children.MoveTo(ref successor._children, successor);
                 successor._exits = _exits.PopAll();
             }
         }
@@ -396,7 +390,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
             }
 
             _closing = true;
-            running = [.. _children];
+            running = _children.ToArray();
             if (running.Length > 0)
             {
                 _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Steward;
 
@@ -51,29 +52,23 @@ public sealed class Pool<T> : IDisposable
     /// <summary>Rents an item for a <c>using</c> block; disposing the lease returns it.</summary>
     /// <returns>The lease.</returns>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PoolLease<T> Rent() => new(this, Get());
 
     /// <summary>Takes an item: a pooled one if any, else a new one from the factory. Give it back with <see cref="Return"/>.</summary>
     /// <returns>The item.</returns>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Get()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Fast path: the one fast slot. (A disposed pool's slot is empty, so the disposed check lives in the slow path.)
         var item = _fastItem;
         if (item is not null && Interlocked.CompareExchange(ref _fastItem, null, item) == item)
         {
             return item;
         }
 
-        if (_items.TryDequeue(out item))
-        {
-            Interlocked.Decrement(ref _queued);
-            return item;
-        }
-
-        item = _factory() ?? throw new InvalidOperationException($"The factory of Pool<{typeof(T).Name}> returned null.");
-        Interlocked.Increment(ref _created);
-        return item;
+        return GetSlow();
     }
 
     /// <summary>
@@ -84,25 +79,7 @@ public sealed class Pool<T> : IDisposable
     public void Return(T item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (!_disposed)
-        {
-            if (_fastItem is null && Interlocked.CompareExchange(ref _fastItem, item, null) is null)
-            {
-                DrainIfDisposed();
-                return;
-            }
-
-            if (Interlocked.Increment(ref _queued) <= _maxQueued)
-            {
-                _items.Enqueue(item);
-                DrainIfDisposed();
-                return;
-            }
-
-            Interlocked.Decrement(ref _queued);
-        }
-
-        DisposeItem(item);
+        ReturnCore(item);
     }
 
     /// <summary>Disposes every kept item; afterwards renting throws and returned items are disposed.</summary>
@@ -110,6 +87,24 @@ public sealed class Pool<T> : IDisposable
     {
         _disposed = true;
         Drain();
+    }
+
+    /// <summary><see cref="Return"/> without the argument check (the lease knows its item is not null).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ReturnCore(T item)
+    {
+        if (_fastItem is null && Interlocked.CompareExchange(ref _fastItem, item, null) is null)
+        {
+            // Checked after the slot is taken: a Dispose racing with this Return drains the slot either way.
+            if (_disposed)
+            {
+                DrainAfterDispose();
+            }
+
+            return;
+        }
+
+        ReturnSlow(item);
     }
 
     /// <summary>Disposes <paramref name="item"/> if it is disposable.</summary>
@@ -121,14 +116,47 @@ public sealed class Pool<T> : IDisposable
         }
     }
 
-    // A Return racing with Dispose may keep an item after Dispose drained; it drains again so nothing is kept.
-    private void DrainIfDisposed()
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T GetSlow()
     {
-        if (_disposed)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_items.TryDequeue(out var item))
         {
-            Drain();
+            Interlocked.Decrement(ref _queued);
+            return item;
         }
+
+        item = _factory() ?? throw new InvalidOperationException($"The factory of Pool<{typeof(T).Name}> returned null.");
+        Interlocked.Increment(ref _created);
+        return item;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReturnSlow(T item)
+    {
+        if (!_disposed)
+        {
+            if (Interlocked.Increment(ref _queued) <= _maxQueued)
+            {
+                _items.Enqueue(item);
+
+                // A Return racing with Dispose may keep an item after Dispose drained; it drains again so nothing is kept.
+                if (_disposed)
+                {
+                    Drain();
+                }
+
+                return;
+            }
+
+            Interlocked.Decrement(ref _queued);
+        }
+
+        DisposeItem(item);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DrainAfterDispose() => Drain();
 
     private void Drain()
     {

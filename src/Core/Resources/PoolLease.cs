@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Steward;
 
 /// <summary>
@@ -19,8 +21,7 @@ public struct PoolLease<T> : IDisposable, IEquatable<PoolLease<T>>
 
     /// <summary>The rented item.</summary>
     /// <exception cref="ObjectDisposedException">The lease was disposed or discarded.</exception>
-    public readonly T Value => _value ?? throw new ObjectDisposedException(
-        $"PoolLease<{typeof(T).Name}>", "The item was already returned to its pool or discarded.");
+    public readonly T Value => _value ?? ThrowReturned();
 
     /// <summary>Whether two leases hold the same item.</summary>
     /// <param name="left">A lease.</param>
@@ -53,14 +54,16 @@ public struct PoolLease<T> : IDisposable, IEquatable<PoolLease<T>>
     public void Dispose()
     {
         var item = _value;
-        var pool = _pool;
-        _value = null;
-        _pool = null;
         if (item is not null)
         {
-            pool!.Return(item);
+            _value = null; // once: a second Dispose of this lease does nothing
+            _pool!.ReturnCore(item);
         }
     }
+
+    [DoesNotReturn]
+    private static T ThrowReturned() =>
+        throw new ObjectDisposedException($"PoolLease<{typeof(T).Name}>", "The item was already returned to its pool or discarded.");
 
     /// <inheritdoc/>
     public readonly bool Equals(PoolLease<T> other) => ReferenceEquals(_value, other._value);

@@ -146,6 +146,62 @@ public class AccessorTests
     }
 
     [Fact]
+    public async Task A_waitForRead_write_cancelled_before_any_reader_is_never_written()
+    {
+        var accessor = new Accessor<int>(0);
+        using var cts = new CancellationTokenSource();
+        var abandoned = accessor.SetAsync(1, waitForRead: true, cts.Token);
+        await Task.Delay(20);
+
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(s_timeout));
+
+        var read = accessor.GetAsync();
+        await Task.Delay(20);
+        Assert.False(read.IsCompleted); // the abandoned value is not handed to the next reader
+        Assert.Equal(0, accessor.Value);
+        await accessor.SetAsync(2);
+        Assert.Equal(2, await read.WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task A_waiting_write_whose_setter_throws_fails_its_writer_and_the_reader_keeps_waiting()
+    {
+        var accessor = new Accessor<int>(() => 0, v =>
+        {
+            if (v < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(v), v, "negative");
+            }
+        });
+        var bad = accessor.SetAsync(-5, waitForRead: true);
+        var good = accessor.SetAsync(7, waitForRead: true);
+        await Task.Delay(20);
+
+        var read = accessor.GetAsync(); // arrives: performs the parked writes in order
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => bad.WaitAsync(s_timeout));
+        await good.WaitAsync(s_timeout);
+        Assert.Equal(7, await read.WaitAsync(s_timeout));
+    }
+
+    [Fact]
+    public async Task A_reader_with_a_predicate_performs_parked_writes_until_one_matches()
+    {
+        var accessor = new Accessor<int>(0);
+        var writes = new[] { 1, 2, 30, 4 }.Select(v => accessor.SetAsync(v, waitForRead: true)).ToArray();
+        await Task.Delay(20);
+
+        var big = await accessor.GetAsync(v => v > 10, waitForWrite: true).WaitAsync(s_timeout);
+
+        Assert.Equal(30, big);
+        await Task.WhenAll(writes.Take(3)).WaitAsync(s_timeout); // written: each had this reader waiting
+        Assert.False(writes[3].IsCompleted);                      // the reader was served: 4 waits for another
+        Assert.Equal(4, await accessor.GetAsync().WaitAsync(s_timeout));
+        await writes[3].WaitAsync(s_timeout);
+    }
+
+    [Fact]
     public async Task WhenReadWaitingAsync_completes_once_a_reader_waits()
     {
         var accessor = new Accessor<int>();
