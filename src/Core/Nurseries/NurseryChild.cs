@@ -38,7 +38,7 @@ internal abstract class NurseryChild : CancellationTokenSource, IThreadPoolWorkI
 
     public long Id { get; }
 
-    /// <summary>Links of the owner's <see cref="NurseryChildList"/>; guarded by the owner's lock.</summary>
+    /// <summary>Links of its shard's <see cref="NurseryChildList"/>; guarded by that shard's lock.</summary>
     public NurseryChild? Previous { get; set; }
 
     public NurseryChild? Next { get; set; }

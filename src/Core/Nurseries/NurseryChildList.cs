@@ -3,7 +3,7 @@ namespace Steward.Nurseries;
 /// <summary>
 /// The running children of a nursery as an intrusive doubly linked list (the links live in <see cref="NurseryChild"/>):
 /// O(1) add and remove without allocating, which matters for nurseries that start children by the hundred thousand.
-/// Not thread-safe: guarded by the owning nursery's lock.
+/// Not thread-safe: guarded by the lock of its shard in <see cref="NurseryChildren"/>.
 /// </summary>
 internal struct NurseryChildList
 {
@@ -55,18 +55,6 @@ internal struct NurseryChildList
         }
 
         return children;
-    }
-
-    public readonly Task[] Tasks()
-    {
-        var tasks = new Task[Count];
-        var index = 0;
-        for (var child = _first; child is not null; child = child.Next)
-        {
-            tasks[index++] = child.Task;
-        }
-
-        return tasks;
     }
 
     /// <summary>Moves every child to <paramref name="target"/>, telling each its new owner.</summary>

@@ -39,12 +39,18 @@ public sealed partial class TaskNursery : IAsyncDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _outerCancellation;
 
+    // The running children: sharded, with locks of their own (see NurseryChildren).
+    private readonly NurseryChildren _children = new();
+    private readonly Func<bool> _isClosing;
+
     // Guarded by _lock.
-    private NurseryChildList _children;
     private AsyncExitStack _exits = new();
-    private List<Exception>? _failures;     // CancelAll failures, and errors of cancellation callbacks and unwinding
-    private TaskCompletionSource? _drained; // while closing with children left: completed by the last one to end
+    private List<Exception>? _failures; // CancelAll failures, and errors of cancellation callbacks and unwinding
     private long _childIds;
+
+    // Completed once closing began and no child is running; created before _closing is set, so whoever sees _closing
+    // sees it too.
+    private TaskCompletionSource? _drained;
 
     // Written under _lock; read without it. Once true, never false again.
     private volatile bool _closing;
@@ -72,6 +78,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
         Name = name ?? $"TaskNursery-{Interlocked.Increment(ref s_unnamed)}";
         _policy = policy;
         _logger = logger ?? NullLogger.Instance;
+        _isClosing = () => _closing;
         s_registry.Register(Name, this);
 
         // Last: an already cancelled token closes the nursery right here, which needs every field set.
@@ -99,10 +106,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     {
         get
         {
-            lock (_lock)
-            {
-                return _children.Tasks();
-            }
+            return _children.Snapshot().Select(c => c.Task).ToArray();
         }
     }
 
@@ -116,10 +120,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     {
         get
         {
-            lock (_lock)
-            {
-                return $"{Name}: {_children.Count} children, {_policy}{(_closing ? ", closing" : "")}";
-            }
+            return $"{Name}: {_children.Running} children, {_policy}{(_closing ? ", closing" : "")}";
         }
     }
 
@@ -259,11 +260,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <returns>A task that completes when they have ended.</returns>
     public async Task WhenAllAsync(CancellationToken cancellationToken = default)
     {
-        Task[] running;
-        lock (_lock)
-        {
-            running = _children.Tasks();
-        }
+        var running = _children.Snapshot().Select(c => c.Task).ToArray();
 
         await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
@@ -289,7 +286,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
             // Lock order: the old owner, then the new one (only PopAll holds two).
             lock (successor._lock)
             {
-                _children.MoveTo(ref successor._children, successor);
+                _children.MoveTo(successor._children, successor);
                 successor._exits = _exits.PopAll();
             }
         }
@@ -304,32 +301,21 @@ public sealed partial class TaskNursery : IAsyncDisposable
     internal static void ChildEnded(NurseryChild child, Exception? failure)
     {
         TaskNursery owner;
-        TaskCompletionSource? drained = null;
-        var firstFailure = false;
-        while (true)
+        int running;
+        do
         {
             owner = child.Nursery;
+            running = owner._children.TryRemove(child, owner); // -1: moved by PopAll between the read and the lock
+        }
+        while (running < 0);
+
+        var firstFailure = false;
+        if (failure is not null && owner._policy == NurseryFailurePolicy.CancelAll)
+        {
             lock (owner._lock)
             {
-                if (!ReferenceEquals(child.Nursery, owner))
-                {
-                    continue; // moved by PopAll between the read and the lock
-                }
-
-                owner._children.Remove(child);
-                if (failure is not null && owner._policy == NurseryFailurePolicy.CancelAll)
-                {
-                    (owner._failures ??= []).Add(failure);
-                    firstFailure = !owner._closing;
-                }
-
-                if (owner._closing && owner._children.Count == 0)
-                {
-                    drained = owner._drained;
-                    owner._drained = null;
-                }
-
-                break;
+                (owner._failures ??= []).Add(failure);
+                firstFailure = !owner._closing;
             }
         }
 
@@ -343,7 +329,10 @@ public sealed partial class TaskNursery : IAsyncDisposable
             owner.Cancel();
         }
 
-        drained?.TrySetResult();
+        if (running == 0 && owner._closing)
+        {
+            owner._drained!.TrySetResult();
+        }
     }
 
     private long NextChildId() => Interlocked.Increment(ref _childIds);
@@ -351,10 +340,9 @@ public sealed partial class TaskNursery : IAsyncDisposable
     private TChild Launch<TChild>(TChild child)
         where TChild : NurseryChild
     {
-        lock (_lock)
+        if (!_children.TryAdd(child, _isClosing))
         {
             ThrowIfClosed($"start '{child.Name}'");
-            _children.Add(child);
         }
 
         child.Launch();
@@ -381,7 +369,6 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <summary>Starts the close once; every later call returns the same completion.</summary>
     private Task BeginClose()
     {
-        NurseryChild[] running;
         lock (_lock)
         {
             if (_closing)
@@ -389,13 +376,12 @@ public sealed partial class TaskNursery : IAsyncDisposable
                 return _completion.Task;
             }
 
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _closing = true;
-            running = _children.ToArray();
-            if (running.Length > 0)
-            {
-                _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
         }
+
+        // Every shard is locked in turn: launches in progress finish first, later ones see _closing and refuse.
+        var running = _children.Snapshot();
 
         // Cancellation callbacks are user code: run them outside the lock, and keep their failures.
         List<Exception>? errors = null;
@@ -413,22 +399,18 @@ public sealed partial class TaskNursery : IAsyncDisposable
             }
         }
 
+        if (_children.Running == 0)
+        {
+            _drained.TrySetResult(); // no child was left to complete it
+        }
+
         _ = FinishCloseAsync();
         return _completion.Task;
     }
 
     private async Task FinishCloseAsync()
     {
-        Task? drained;
-        lock (_lock)
-        {
-            drained = _drained?.Task;
-        }
-
-        if (drained is not null)
-        {
-            await drained.ConfigureAwait(false);
-        }
+        await _drained!.Task.ConfigureAwait(false);
 
         // Every child has ended: unwind what was entered, last in first out.
         AsyncExitStack exits;
