@@ -57,6 +57,7 @@ internal static partial class Driver
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(), // an empty content root: no appsettings.json of the repository
         };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {

@@ -177,14 +177,10 @@ public partial class RunState
         using var linked = cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken)
             : null;
-        try
-        {
-            await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // This RunState was cancelled: wake early and quietly; the caller's next checkpoint throws.
-        }
+        // Woken early by this RunState's cancellation: return quietly (the caller's next checkpoint throws). Awaited
+        // without throwing, because a stop wakes every sleeping worker at once and exceptions are not free.
+        await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private IEnumerable<T> IterateCore<T>(IEnumerable<T> source)

@@ -14,6 +14,9 @@ public partial class RunState
     /// </summary>
     public static RunState? Current => s_current.Value;
 
+    /// <summary>Makes <paramref name="runState"/> the ambient one for the rest of the calling async method.</summary>
+    internal static void SetCurrent(RunState? runState) => s_current.Value = runState;
+
     /// <summary>
     /// The ambient <see cref="Current"/> RunState, or a new Idle one named after the caller
     /// (cs.resources' <c>@uses_runstate</c>).

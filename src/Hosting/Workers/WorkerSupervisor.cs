@@ -84,6 +84,11 @@ internal sealed partial class WorkerSupervisor(
     }
 
     /// <summary>One run in its own scope. Returns the failure, or null for a normal return or a cancellation.</summary>
+    /// <remarks>
+    /// What <see cref="RunState.RunAsync"/> does (start, <see cref="RunState.Current"/>, cancel on failure, stop), but
+    /// awaiting the work without rethrowing: a host stop ends every worker with a cancellation at once, and each rethrow
+    /// through another async frame would cost a stack trace per worker.
+    /// </remarks>
     private async Task<Exception?> RunOnceAsync()
     {
         var runState = instance.RunState;
@@ -94,27 +99,75 @@ internal sealed partial class WorkerSupervisor(
         {
             var services = scope.ServiceProvider;
             (worker, owned) = OpenSiteCapture.WithHint($"{registration.WorkerType.Name} (worker {Worker})", () => registration.Create(services));
-            await runState.RunAsync(rs =>
+            runState.Start();
+            RunState.SetCurrent(runState); // for the work started below; this async method's change does not leak out
+            instance.BeginRun();
+            instance.ApplyPause(); // paused before the restart: stays paused
+
+            Task work;
+            try
             {
-                instance.BeginRun();
-                instance.ApplyPause(); // paused before the restart: stays paused
-                return worker.ExecuteAsync(rs);
-            }).ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException) when (runState.IsCancelled)
-        {
-            return null; // stopped through its RunState: not a failure
+                work = worker.ExecuteAsync(runState) ?? Task.FromException(new InvalidOperationException($"Worker {Worker} returned a null Task."));
+            }
+            catch (Exception ex)
+            {
+                work = Task.FromException(ex);
+            }
+
+            await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var failure = await FailureOfAsync(work, runState).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                runState.Cancel(); // as RunAsync: a failed run is cancelled, then stopped
+                instance.RecordFailure(failure);
+                LogFailed(Worker, failure);
+            }
+
+            return failure;
         }
         catch (Exception ex)
         {
+            // Creating the worker (or its scope's services) failed.
             instance.RecordFailure(ex);
             LogFailed(Worker, ex);
             return ex;
         }
         finally
         {
+            runState.StopCore(throwIfNotRunning: false);
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How <paramref name="work"/> ended: null for success or a cancellation through its RunState.</summary>
+    private static async ValueTask<Exception?> FailureOfAsync(Task work, RunState runState)
+    {
+        if (work.IsCompletedSuccessfully)
+        {
+            return null;
+        }
+
+        if (work.IsFaulted)
+        {
+            var error = work.Exception!.InnerExceptions.Count == 1 ? work.Exception.InnerException! : work.Exception;
+            return error is OperationCanceledException && runState.IsCancelled ? null : error;
+        }
+
+        // Canceled: the normal way out when the RunState was cancelled. Otherwise (some other token) it is a failure,
+        // and only then is the exception fetched, by the one await that rethrows it.
+        if (runState.IsCancelled)
+        {
+            return null;
+        }
+
+        try
+        {
+            await work.ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException ex)
+        {
+            return ex;
         }
     }
 
