@@ -111,30 +111,12 @@ public sealed class Accessor<T>
     /// that reader receives <paramref name="value"/>).</param>
     /// <param name="cancellationToken">Cancels the wait for a reader; nothing is written then.</param>
     /// <returns>A task that completes when the value is written.</returns>
-    public async Task SetAsync(T value, bool waitForRead = false, CancellationToken cancellationToken = default)
+    public Task SetAsync(T value, bool waitForRead = false, CancellationToken cancellationToken = default)
     {
-        await Condition.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        if (waitForRead && _readers.Count == 0)
-        {
-            // Park the write: the next reader performs it, and this writer resumes once it has.
-            var parked = new ParkedWrite(value);
-            _parked.Enqueue(parked);
-            Condition.Release();
-            await WaitParkedAsync(parked, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        List<Reader>? served;
-        try
-        {
-            served = Write(value); // throws: nothing delivered, nobody notified
-        }
-        finally
-        {
-            Condition.Release();
-        }
-
-        Complete(served);
+        var acquire = Condition.AcquireAsync(cancellationToken);
+        return acquire.IsCompletedSuccessfully
+            ? SetLocked(value, waitForRead, cancellationToken)
+            : SetAfterLockAsync(acquire, value, waitForRead, cancellationToken);
     }
 
     /// <summary>Waits until a reader is waiting for a write (codestare's <c>has_waiting_read</c>).</summary>
@@ -151,7 +133,43 @@ public sealed class Accessor<T>
     /// <inheritdoc/>
     public override string ToString() => $"Accessor {Name}: {Value}";
 
-    private static void Complete(List<Reader>? served) => served?.ForEach(r => r.Value.TrySetResult(r.Delivered));
+    private static void Complete(List<Reader>? served) => served?.ForEach(r => r.TrySetResult(r.Delivered));
+
+    private async Task SetAfterLockAsync(ValueTask acquire, T value, bool waitForRead, CancellationToken cancellationToken)
+    {
+        await acquire.ConfigureAwait(false);
+        await SetLocked(value, waitForRead, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The write, entered holding the lock.</summary>
+    private Task SetLocked(T value, bool waitForRead, CancellationToken cancellationToken)
+    {
+        if (waitForRead && _readers.Count == 0)
+        {
+            // Park the write: the next reader performs it, and this writer resumes once it has.
+            var parked = new ParkedWrite(value);
+            _parked.Enqueue(parked);
+            Condition.Release();
+            return cancellationToken.CanBeCanceled ? WaitParkedAsync(parked, cancellationToken) : parked.Task;
+        }
+
+        List<Reader>? served;
+        try
+        {
+            served = Write(value); // throws: nothing delivered, nobody notified
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException(ex);
+        }
+        finally
+        {
+            Condition.Release();
+        }
+
+        Complete(served);
+        return Task.CompletedTask;
+    }
 
     private async Task<T> GetAfterLockAsync(ValueTask acquire, Func<T, bool>? predicate, bool waitForWrite, CancellationToken cancellationToken)
     {
@@ -224,23 +242,23 @@ public sealed class Accessor<T>
             {
                 if (f.Error is null)
                 {
-                    f.Write.Done.TrySetResult();
+                    f.Write.TrySetResult();
                 }
                 else
                 {
-                    f.Write.Done.TrySetException(f.Error);
+                    f.Write.TrySetException(f.Error);
                 }
             });
         }
 
-        return WaitReaderAsync(reader, cancellationToken);
+        return cancellationToken.CanBeCanceled ? WaitReaderAsync(reader, cancellationToken) : reader.Task;
     }
 
     private async Task<T> WaitReaderAsync(Reader reader, CancellationToken cancellationToken)
     {
         try
         {
-            return await reader.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -258,7 +276,7 @@ public sealed class Accessor<T>
             if (!removed)
             {
                 // A write delivered to us while we were being cancelled: the value wins, nothing is lost.
-                return await reader.Value.Task.ConfigureAwait(false);
+                return await reader.Task.ConfigureAwait(false);
             }
 
             throw;
@@ -269,14 +287,14 @@ public sealed class Accessor<T>
     {
         try
         {
-            await parked.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await parked.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !parked.Done.Task.IsCompleted)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !parked.Task.IsCompleted)
         {
             await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                if (!parked.Done.Task.IsCompleted)
+                if (!parked.Task.IsCompleted)
                 {
                     parked.Abandoned = true; // skipped by the next reader: this value is never written
                     throw;
@@ -287,7 +305,7 @@ public sealed class Accessor<T>
                 Condition.Release();
             }
 
-            await parked.Done.Task.ConfigureAwait(false); // a reader performed it meanwhile: the write happened
+            await parked.Task.ConfigureAwait(false); // a reader performed it meanwhile: the write happened
         }
     }
 
@@ -311,21 +329,19 @@ public sealed class Accessor<T>
         return served;
     }
 
-    private sealed class Reader(Func<T, bool>? predicate)
+    /// <summary>A reader waiting for a write; it is its own completion source (one object less per wait).</summary>
+    private sealed class Reader(Func<T, bool>? predicate) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public Func<T, bool>? Predicate { get; } = predicate;
-
-        public TaskCompletionSource<T> Value { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>The value it was served (set under the lock, delivered after it).</summary>
         public T Delivered { get; set; } = default!;
     }
 
-    private sealed class ParkedWrite(T value)
+    /// <summary>A waitForRead write waiting for a reader; it is its own completion source.</summary>
+    private sealed class ParkedWrite(T value) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public T Value { get; } = value;
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Its writer gave up (cancelled) before a reader came. Guarded by the condition's lock.</summary>
         public bool Abandoned { get; set; }

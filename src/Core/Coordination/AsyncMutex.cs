@@ -12,7 +12,7 @@ internal sealed class AsyncMutex
 {
     private readonly Lock _gate = new();
     private readonly LinkedList<TaskCompletionSource> _waiters = new(); // guarded by _gate
-    private bool _held;                                                  // guarded by _gate
+    private bool _held;                                                  // guarded by _gate (read without it only as a spin hint)
 
     /// <summary>Whether some flow holds the lock.</summary>
     public bool IsHeld
@@ -31,6 +31,18 @@ internal sealed class AsyncMutex
     /// <returns>A task that completes once the caller holds the lock.</returns>
     public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
+        // Critical sections under this lock are a few instructions long: spin briefly (never sleeping) before queueing,
+        // which spares an asynchronous wait (and a thread hop) for most contended acquisitions. A spinner cannot barge
+        // past queued waiters: a release with waiters hands the lock over and never clears _held.
+        if (Volatile.Read(ref _held))
+        {
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _held) && !spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
         LinkedListNode<TaskCompletionSource> node;
         lock (_gate)
         {
