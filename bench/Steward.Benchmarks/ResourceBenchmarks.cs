@@ -77,5 +77,18 @@ public class ResourceBenchmarks
         return item;
     }
 
+    [BenchmarkCategory("Pool rent + return"), Benchmark(OperationsPerInvoke = Operations)]
+    public Item Pool_Get_Return()
+    {
+        Item item = null!;
+        for (var i = 0; i < Operations; i++)
+        {
+            item = _pool.Get();
+            _pool.Return(item);
+        }
+
+        return item;
+    }
+
     public sealed class Item;
 }

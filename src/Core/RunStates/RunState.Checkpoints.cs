@@ -134,12 +134,25 @@ public partial class RunState
         }
     }
 
-    private async ValueTask ThrowIfCancelledSlowAsync(CancellationToken cancellationToken)
+    private ValueTask ThrowIfCancelledSlowAsync(CancellationToken cancellationToken)
     {
-        await WaitWhilePausedAsync(cancellationToken).ConfigureAwait(false);
-        if (IsCancelled)
+        var paused = WaitWhilePausedAsync(cancellationToken);
+        if (!paused.IsCompletedSuccessfully)
         {
-            throw NewCanceledException(null);
+            return AfterPauseAsync(this, paused);
+        }
+
+        // Not paused: hand back the cancellation as a faulted task rather than throwing here. The caller's await throws
+        // it once; a host stop cancels every worker at once, and each extra throw costs a stack trace.
+        return IsCancelled ? ValueTask.FromException(NewCanceledException(null)) : default;
+
+        static async ValueTask AfterPauseAsync(RunState self, ValueTask paused)
+        {
+            await paused.ConfigureAwait(false);
+            if (self.IsCancelled)
+            {
+                throw self.NewCanceledException(null);
+            }
         }
     }
 
