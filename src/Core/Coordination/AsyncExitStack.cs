@@ -120,17 +120,14 @@ public sealed class AsyncExitStack : IAsyncDisposable
             {
                 switch (actions[i])
                 {
-                    case IAsyncDisposable asyncDisposable:
-                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                        break;
-                    case IDisposable disposable:
-                        disposable.Dispose();
-                        break;
                     case Func<ValueTask> asyncCallback:
                         await asyncCallback().ConfigureAwait(false);
                         break;
                     case Action callback:
                         callback();
+                        break;
+                    case var resource:
+                        await Disposal.DisposeAsync(resource).ConfigureAwait(false);
                         break;
                 }
             }

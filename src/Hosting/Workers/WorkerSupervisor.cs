@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Steward.Coordination;
 
 namespace Steward.Hosting;
 
@@ -177,15 +178,7 @@ internal sealed partial class WorkerSupervisor(
         {
             if (owned)
             {
-                switch (worker)
-                {
-                    case IAsyncDisposable asyncDisposable:
-                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                        break;
-                    case IDisposable disposable:
-                        disposable.Dispose();
-                        break;
-                }
+                await Disposal.DisposeAsync(worker).ConfigureAwait(false);
             }
 
             await scope.DisposeAsync().ConfigureAwait(false);
