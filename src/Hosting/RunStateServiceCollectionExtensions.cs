@@ -61,6 +61,7 @@ public static class RunStateServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RunStateController>();
         services.TryAddSingleton<IRunStateController>(sp => sp.GetRequiredService<RunStateController>());
+        services.TryAddSingleton<StewardSettings>();
         services.TryAddSingleton<ShutdownBudget>();
         services.AddHostedService<RunStateHostedService>();
         services.AddSingleton<IHostLifetime, StewardLifetime>();

@@ -136,6 +136,26 @@ public sealed class HostProcessTests : IDisposable
         Assert.Equal(0, await host.WaitForExitAsync());
     }
 
+    [UnixFact]
+    public async Task A_reload_with_an_invalid_value_is_reported_and_the_host_keeps_running_on_the_previous_settings()
+    {
+        var settings = Path.Combine(_workDirectory, "appsettings.json");
+        await File.WriteAllTextAsync(settings, """{ "Reload": { "Message": "before" }, "Steward": { "ShutdownTimeout": "00:00:05" } }""");
+        await using var host = Start("reload", environment: new() { ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false" });
+        await host.ExpectAllAsync("message=before", "Application started");
+        await File.WriteAllTextAsync(settings, """{ "Reload": { "Message": "after" }, "Steward": { "ShutdownTimeout": "-00:00:05" } }""");
+
+        host.Signal(PosixSignal.SIGHUP);
+
+        await host.ExpectAllAsync(
+            "The reloaded configuration is invalid; the previous Steward settings stay in force",
+            "Steward:ShutdownTimeout must be a positive duration (got '-00:00:05')",
+            "message=after"); // the other options still reloaded
+        host.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await host.WaitForExitAsync());
+        Assert.Contains("Application stopped, exit code 0", host.Transcript, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--Steward:Workers:Ticker:Instances=0", "Steward:Workers:Ticker:Instances must be at least 1 (got 0)")]
     [InlineData("--Steward:Workers:Ticker:Restart:Policy=Sometimes", "'Sometimes' at 'Steward:Workers:Ticker:Restart:Policy'")]

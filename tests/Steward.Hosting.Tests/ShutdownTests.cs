@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Steward.Coordination;
 using Steward.Hosting.Tests.Support;
 
 namespace Steward.Hosting.Tests;
@@ -51,5 +52,41 @@ public class ShutdownTests
         await host.StopAsync();
         Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
         Assert.Equal(WorkerHealth.Stopped, Assert.Single(host.Controller.Workers).Health);
+    }
+
+    [Fact]
+    public async Task A_stop_requested_while_a_resource_is_still_opening_starts_no_worker_and_exits_0()
+    {
+        var probe = new Probe();
+        var resource = new GatedResource();
+        await using var host = TestHost.Build(b => b.AddWorker<CountingWorker>("Counting").AddMultiOpen<GatedResource>(),
+            services: s => s.AddSingleton(probe).AddSingleton(resource));
+
+        var starting = host.StartAsync();
+        await resource.Opening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        host.Lifetime.StopApplication(); // e.g. SIGTERM while the database is still opening
+        resource.Release.SetResult();
+        await starting;
+        await host.StopAsync();
+
+        Assert.Equal(0, probe.Attempts);
+        Assert.Empty(host.Controller.Workers);
+        Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+        Assert.True(host.Controller.Host.IsCancelled);
+        Assert.Contains("no worker was started", host.Logs.Text, StringComparison.Ordinal);
+        Assert.Equal(0, resource.OpenCount);
+    }
+
+    internal sealed class GatedResource() : MultiOpen("gated")
+    {
+        public TaskCompletionSource Opening { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken)
+        {
+            Opening.SetResult();
+            await Release.Task;
+        }
     }
 }

@@ -254,6 +254,26 @@ public sealed partial class TaskNursery : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gives up waiting for a close that has overrun its budget: <see cref="Completion"/> (and so
+    /// <see cref="CloseAsync"/> and <see cref="DisposeAsync"/>) completes now, while the children still running are left
+    /// to end, or not, and the entered resources are unwound if they do. For a host whose shutdown timeout has expired;
+    /// does nothing unless a close has begun.
+    /// </summary>
+    internal void Abandon()
+    {
+        lock (_lock)
+        {
+            if (!_closing)
+            {
+                return;
+            }
+        }
+
+        _failuresThrown = true; // the abandoning host has reported the failures it saw; a later disposal stays quiet
+        _completion.TrySetResult();
+    }
+
     /// <summary>Waits until the children running now have ended, without cancelling them and without rethrowing their
     /// failures (the policy handles those).</summary>
     /// <param name="cancellationToken">Cancels the wait (not the children).</param>

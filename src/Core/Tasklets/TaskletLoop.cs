@@ -154,6 +154,22 @@ public sealed partial class TaskletLoop : IAsyncDisposable
         return new ValueTask(stopped.Task);
     }
 
+    /// <summary>
+    /// Gives up waiting for a stop that has overrun its budget: the stop's completion (and so <see cref="StopAsync"/>
+    /// and <see cref="DisposeAsync"/>) completes now, while the tasklets still running are left to end, or not, on the
+    /// loop's background thread. For a host whose shutdown timeout has expired; does nothing unless a stop has begun.
+    /// </summary>
+    internal void Abandon()
+    {
+        TaskCompletionSource? stopped;
+        lock (_liveLock)
+        {
+            stopped = _stopped;
+        }
+
+        stopped?.TrySetResult();
+    }
+
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
     /// <returns>Completes when the loop has stopped.</returns>
     public ValueTask DisposeAsync() => StopAsync();

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Steward.Hosting;
 
 /// <summary>
@@ -7,13 +5,13 @@ namespace Steward.Hosting;
 /// stop and lasts <see cref="StewardOptions.ShutdownTimeout"/>. Measured on the system clock: a shutdown deadline is
 /// real time, whatever clock the workers are given.
 /// </summary>
-internal sealed class ShutdownBudget(IOptionsMonitor<StewardOptions> options)
+internal sealed class ShutdownBudget(StewardSettings settings)
 {
     private static readonly TimeProvider s_clock = TimeProvider.System;
 
     private long _deadlineTicks = long.MaxValue; // UTC ticks; MaxValue until the stop begins
 
-    public TimeSpan Timeout => options.CurrentValue.ShutdownTimeout;
+    public TimeSpan Timeout => settings.Current.ShutdownTimeout;
 
     /// <summary>Starts the budget; later calls keep the first deadline.</summary>
     public void Begin()

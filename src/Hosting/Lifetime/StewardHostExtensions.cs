@@ -7,11 +7,15 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>Runs a Steward host and turns its outcome into a process exit code.</summary>
 public static class StewardHostExtensions
 {
+    private static readonly TimeSpan s_defaultTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Starts the host, waits until it stops, disposes it, and returns the exit code (<see cref="StewardExitCodes"/>):
     /// 0 clean, 1 a worker gave up or the host nursery failed or start-up failed, 2 invalid configuration (each problem
     /// is written to stderr naming the key and the value; nothing was started), 3 shutdown timeout. Use it as
-    /// <c>return await host.RunStewardAsync();</c>. (A second stop signal exits the process directly with 128+n.)
+    /// <c>return await host.RunStewardAsync();</c>. A stop requested while the host is starting stops what started and
+    /// is a normal stop (0 unless something failed). Disposal is bounded by the shutdown timeout. (A second stop signal
+    /// exits the process directly with 128+n.)
     /// </summary>
     /// <param name="host">The built host.</param>
     /// <param name="cancellationToken">Stops the host when cancelled.</param>
@@ -20,47 +24,130 @@ public static class StewardHostExtensions
     {
         ArgumentNullException.ThrowIfNull(host);
         var controller = host.Services.GetService<RunStateController>();
+        int? code = null;
         try
         {
-            try
+            code = await StartAsync(host, cancellationToken).ConfigureAwait(false);
+            if (code is null)
             {
-                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (OptionsValidationException ex)
-            {
-                foreach (var failure in ex.Failures)
-                {
-                    await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
-                }
-
-                return Finish(StewardExitCodes.InvalidConfiguration);
-            }
-            catch (InvalidOperationException ex) when (IsBindingFailure(ex))
-            {
-                await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);
-                return Finish(StewardExitCodes.InvalidConfiguration);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                await Console.Error.WriteLineAsync($"Start-up failed: {ex}").ConfigureAwait(false);
-                return Finish(StewardExitCodes.Failure);
-            }
-
-            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller stopped the host: a normal stop, whatever it cancelled on the way.
+        }
+        catch (Exception ex)
+        {
+            // Stopping failed (a hosted service's StopAsync threw, say): the host is down, but not cleanly.
+            await Console.Error.WriteLineAsync($"Steward: stopping the host failed: {ex}").ConfigureAwait(false);
+            code = Math.Max(StewardExitCodes.Failure, controller?.ExitCode ?? 0);
         }
         finally
         {
-            if (host is IAsyncDisposable asyncDisposable)
-            {
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                host.Dispose();
-            }
+            await DisposeAsync(host, controller).ConfigureAwait(false);
         }
 
-        return Finish(controller?.ExitCode ?? Environment.ExitCode);
+        // An early code (a failed start) stands unless the disposal recorded something more severe.
+        return Finish(code is { } early ? Math.Max(early, controller?.ExitCode ?? 0) : controller?.ExitCode ?? Environment.ExitCode);
+    }
+
+    /// <summary>Starts the host; null when it started, else the exit code of a start that failed (after stopping what
+    /// had started).</summary>
+    private static async Task<int?> StartAsync(IHost host, CancellationToken cancellationToken)
+    {
+        int code;
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            // A stop was requested while starting (a signal, a worker giving up, the caller's token): the start was cut
+            // short on purpose.
+            // Stop what did start; the exit code is whatever Steward decided, 0 for a plain stop request.
+            await StopAfterFailedStartAsync(host).ConfigureAwait(false);
+            return host.Services.GetService<RunStateController>()?.ExitCode ?? StewardExitCodes.Success;
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
+            }
+
+            code = StewardExitCodes.InvalidConfiguration;
+        }
+        catch (InvalidOperationException ex) when (IsBindingFailure(ex))
+        {
+            await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);
+            code = StewardExitCodes.InvalidConfiguration;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"Start-up failed: {ex}").ConfigureAwait(false);
+            code = StewardExitCodes.Failure;
+        }
+
+        // Whatever had started (an opened resource, a started service) is stopped before the host is disposed.
+        await StopAfterFailedStartAsync(host).ConfigureAwait(false);
+        return code;
+    }
+
+    private static async Task StopAfterFailedStartAsync(IHost host)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(SettingsOf(host)?.ShutdownTimeout ?? s_defaultTimeout);
+            await host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"Steward: stopping after the failed start failed too: {ex.Message}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Disposes the host (and so every singleton) within a bound: the shutdown timeout after a clean stop, a second
+    /// after one that already overran it (exit code 3). What does not finish by then is abandoned, and said on stderr.
+    /// </summary>
+    private static async Task DisposeAsync(IHost host, RunStateController? controller)
+    {
+        var bound = controller?.ExitCode == StewardExitCodes.ShutdownTimeout
+            ? TimeSpan.FromSeconds(1)
+            : SettingsOf(host)?.ShutdownTimeout ?? s_defaultTimeout;
+        var disposal = host is IAsyncDisposable asyncDisposable
+            ? asyncDisposable.DisposeAsync().AsTask()
+            : Task.Run(host.Dispose, CancellationToken.None);
+        try
+        {
+            await disposal.WaitAsync(bound).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await Console.Error.WriteLineAsync($"Steward: disposing the host's services did not finish within {bound}; abandoning them.")
+                .ConfigureAwait(false);
+            controller?.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"disposing the host's services did not finish within {bound}");
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"Steward: disposing the host's services failed: {ex}").ConfigureAwait(false);
+            controller?.RecordExitCode(StewardExitCodes.Failure, $"disposing the host's services failed: {ex.Message}");
+        }
+    }
+
+    // Null when the options themselves are what is wrong (the start failed with exit code 2).
+    private static StewardOptions? SettingsOf(IHost host)
+    {
+        try
+        {
+            return host.Services.GetService<StewardSettings>()?.Current;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static int Finish(int code)

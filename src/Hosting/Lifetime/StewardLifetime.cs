@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Steward.Hosting;
 
@@ -15,7 +14,7 @@ namespace Steward.Hosting;
 internal sealed partial class StewardLifetime(
     IHostApplicationLifetime lifetime,
     IHostEnvironment environment,
-    IOptionsMonitor<StewardOptions> options,
+    StewardSettings settings,
     RunStateController controller,
     IConfiguration configuration,
     ILoggerFactory loggers) : IHostLifetime, IDisposable
@@ -53,7 +52,7 @@ internal sealed partial class StewardLifetime(
         Register(PosixSignal.SIGQUIT, OnStopSignal);
 
         // Invalid names are reported by options validation, which fails the start right after this.
-        var signals = options.CurrentValue.Signals;
+        var signals = settings.Current.Signals;
         RegisterOptional(signals.Pause, "pause", _ => controller.PauseAll());
         RegisterOptional(signals.Resume, "resume", _ => controller.ResumeAll());
         RegisterOptional(signals.Reload, "reload", OnReload);
@@ -91,8 +90,17 @@ internal sealed partial class StewardLifetime(
     {
         if (configuration is IConfigurationRoot root)
         {
-            root.Reload();
-            LogReloaded(context.Signal);
+            try
+            {
+                root.Reload();
+                LogReloaded(context.Signal);
+            }
+            catch (Exception ex)
+            {
+                // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
+                // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
+                LogReloadFailed(context.Signal, ex);
+            }
         }
         else
         {
@@ -111,7 +119,14 @@ internal sealed partial class StewardLifetime(
         {
             context.Cancel = true;
             LogSignal(context.Signal, purpose);
-            handler(context);
+            try
+            {
+                handler(context);
+            }
+            catch (Exception ex)
+            {
+                LogSignalFailed(context.Signal, purpose, ex); // a signal handler must not take the process down
+            }
         });
     }
 
@@ -148,6 +163,12 @@ internal sealed partial class StewardLifetime(
 
     [LoggerMessage(EventId = 2507, Level = LogLevel.Information, Message = "Configuration reloaded on signal {Signal}")]
     private partial void LogReloaded(PosixSignal signal);
+
+    [LoggerMessage(EventId = 2510, Level = LogLevel.Error, Message = "Reloading the configuration on signal {Signal} failed")]
+    private partial void LogReloadFailed(PosixSignal signal, Exception exception);
+
+    [LoggerMessage(EventId = 2511, Level = LogLevel.Error, Message = "Handling signal {Signal} ({Purpose}) failed")]
+    private partial void LogSignalFailed(PosixSignal signal, string purpose, Exception exception);
 
     [LoggerMessage(EventId = 2508, Level = LogLevel.Warning, Message = "Signal {Signal} asks for a reload, but the configuration cannot be reloaded")]
     private partial void LogCannotReload(PosixSignal signal);

@@ -39,6 +39,7 @@ internal sealed partial class TaskletHostService(
         {
             LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");
+            loop.Abandon(); // or the container's disposal of the loop would wait for the same tasklets again
         }
     }
 

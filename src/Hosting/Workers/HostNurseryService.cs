@@ -30,6 +30,7 @@ internal sealed partial class HostNurseryService(
         {
             LogDidNotClose(nursery.Name, budget.Timeout, nursery.Tasks.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the host nursery '{nursery.Name}' did not close within {budget.Timeout}");
+            nursery.Abandon(); // or the container's disposal of the nursery would wait for the same children again
         }
     }
 

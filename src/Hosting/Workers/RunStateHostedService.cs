@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Steward.Hosting;
 
@@ -16,7 +15,7 @@ internal sealed partial class RunStateHostedService(
     RunStateController controller,
     ShutdownBudget budget,
     IServiceScopeFactory scopes,
-    IOptionsMonitor<StewardOptions> options,
+    StewardSettings settings,
     IHostApplicationLifetime lifetime,
     IServiceProvider services,
     ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
@@ -35,8 +34,8 @@ internal sealed partial class RunStateHostedService(
 
         _stopping = lifetime.ApplicationStopping.Register(() =>
         {
+            controller.Host.Cancel(); // first: cancels every worker's RunState, children of this one
             budget.Begin();
-            controller.Host.Cancel(); // cancels every worker's RunState, children of this one
         });
         return Task.CompletedTask;
     }
@@ -45,11 +44,30 @@ internal sealed partial class RunStateHostedService(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        // The awkward edge first: a stop requested while the other services were starting (a slow resource open, a
+        // signal) has already cancelled the host RunState, and starting it again would clear that cancellation and
+        // launch workers nobody will stop. Nothing is started then.
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            LogNotStarted();
+            return Task.CompletedTask;
+        }
+
         controller.Host.Start(runningOk: true);
-        var settings = options.CurrentValue;
+
+        // Invariant: ApplicationStopping is set before its callbacks run, so a stop that raced the Start above is seen
+        // either here or by the callback, which then cancels the running host RunState.
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            controller.Host.Cancel();
+            LogNotStarted();
+            return Task.CompletedTask;
+        }
+
+        var current = settings.Current;
         foreach (var registration in catalog.Workers)
         {
-            var worker = settings.For(registration.Name);
+            var worker = current.For(registration.Name);
             if (!worker.Enabled)
             {
                 LogDisabled(registration.Name);
@@ -60,7 +78,7 @@ internal sealed partial class RunStateHostedService(
             {
                 var runState = controller.Host.CreateChild($"{registration.Name}#{index}");
                 var instance = controller.Register(registration.Name, index, runState, worker.StallTimeout);
-                var supervisor = new WorkerSupervisor(registration, instance, scopes, options, controller, _logger);
+                var supervisor = new WorkerSupervisor(registration, instance, scopes, settings, controller, _logger);
                 _supervisors.Add(Task.Run(supervisor.RunAsync, CancellationToken.None));
             }
         }
@@ -120,6 +138,9 @@ internal sealed partial class RunStateHostedService(
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Started {Instances} instances of {Workers} workers")]
     private partial void LogStarted(int instances, int workers);
+
+    [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "The host began to stop while starting: no worker was started")]
+    private partial void LogNotStarted();
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Worker {Worker} is disabled (Steward:Workers:{Worker}:Enabled = false)")]
     private partial void LogDisabled(string worker);

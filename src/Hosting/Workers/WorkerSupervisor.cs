@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Steward.Coordination;
 
 namespace Steward.Hosting;
@@ -13,7 +12,7 @@ internal sealed partial class WorkerSupervisor(
     WorkerRegistration registration,
     WorkerInstance instance,
     IServiceScopeFactory scopes,
-    IOptionsMonitor<StewardOptions> options,
+    StewardSettings settings,
     RunStateController controller,
     ILogger logger)
 {
@@ -35,7 +34,7 @@ internal sealed partial class WorkerSupervisor(
                 break; // stopping with the host: whatever the run did, it is over
             }
 
-            var restart = options.CurrentValue.For(registration.Name).Restart;
+            var restart = settings.Current.For(registration.Name).Restart;
             if (failure is null && restart.Policy != RestartPolicy.Always)
             {
                 LogEnded(Worker);
