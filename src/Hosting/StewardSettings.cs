@@ -66,7 +66,7 @@ internal sealed partial class StewardSettings : IDisposable
         _current = reloaded;
     }
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Error,
+    [LoggerMessage(EventId = 2801, Level = LogLevel.Error,
         Message = "The reloaded configuration is invalid; the previous Steward settings stay in force: {Problems}")]
     private partial void LogRejected(string problems);
 }

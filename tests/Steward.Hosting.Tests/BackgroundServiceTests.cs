@@ -51,6 +51,32 @@ public class BackgroundServiceTests
         Assert.Equal(RunStateStatus.Stopped, probe.RunStates.Single().Status);
     }
 
+    [Fact]
+    public async Task A_failing_RunStateBackgroundService_stops_the_host_with_exit_code_1()
+    {
+        await using var host = TestHost.Build(_ => { }, services: s => s.AddHostedService<FailingService>());
+        await host.StartAsync();
+        await host.Stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync().ContinueWith(_ => { }, TaskScheduler.Default); // the host may rethrow the failure
+
+        Assert.Equal(StewardExitCodes.Failure, host.Steward.ExitCode);
+        var status = Assert.Single(host.Controller.Workers);
+        Assert.Equal(WorkerHealth.Faulted, status.Health);
+        Assert.Equal("the feed went away", status.LastError?.Message);
+        Assert.Contains("background service Failing failed: the feed went away", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    private sealed class FailingService : RunStateBackgroundService
+    {
+        public override string WorkerName => "Failing";
+
+        protected override async Task ExecuteAsync(RunState runState)
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("the feed went away");
+        }
+    }
+
     private sealed class LegacyService(Probe probe) : RunStateBackgroundService
     {
         public override string WorkerName => "Legacy";

@@ -50,6 +50,35 @@ public class DeferredHostingTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task A_worker_stopping_with_the_host_can_still_flush_through_the_deferred_calls()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<FlushingWorker>("Flusher").AddDeferredCalls<Ledger>(),
+            services: s => s.AddSingleton(probe));
+        var ledger = host.Services.GetRequiredService<Ledger>();
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await host.StopAsync(); // workers stop before the queue closes
+
+        Assert.Equal(100, ledger.Total);
+        var status = Assert.Single(host.Controller.Workers);
+        Assert.Null(status.LastError);
+        Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+    }
+
+    internal sealed class FlushingWorker(DeferredCalls<Ledger> calls, Probe probe) : IRunStateWorker
+    {
+        public async Task ExecuteAsync(RunState runState)
+        {
+            probe.Running.TrySetResult();
+            await runState.SleepAsync(TimeSpan.FromHours(1)); // returns when the host stops
+            await Task.Delay(200, CancellationToken.None); // finishing the batch in hand takes a while
+            await calls.SyncAsync(l => l.Add(100)); // the last batch, flushed on the way out
+        }
+    }
+
     internal sealed class Ledger
     {
         private int _running;

@@ -6,12 +6,14 @@ namespace Steward.Hosting;
 /// A <see cref="BackgroundService"/> driven by a <see cref="RunState"/> known to Steward's controller, for services already
 /// written as background services: register it with the ordinary <c>AddHostedService&lt;T&gt;()</c> and implement
 /// <see cref="ExecuteAsync(RunState)"/>. Pause/resume, health and the host RunState's cancellation work as for
-/// <see cref="IRunStateWorker"/>s; it is not restarted (a failure follows the host's <c>BackgroundServiceExceptionBehavior</c>).
+/// <see cref="IRunStateWorker"/>s; it is not restarted. A failure follows the host's <c>BackgroundServiceExceptionBehavior</c>:
+/// under <c>StopHost</c> (the default) it stops the host with exit code 1 (<see cref="StewardExitCodes.Failure"/>).
 /// </summary>
 public abstract class RunStateBackgroundService : BackgroundService
 {
     private RunState? _runState;
     private WorkerInstance? _instance;
+    private RunStateController? _controller; // set when a failure should stop the host with exit code 1
 
     /// <summary>The name it is known by in <see cref="IRunStateController"/>; the type name by default.</summary>
     public virtual string WorkerName => GetType().Name;
@@ -48,18 +50,22 @@ public abstract class RunStateBackgroundService : BackgroundService
         {
             _instance?.RecordFailure(ex);
             _instance?.SetHealth(WorkerHealth.Faulted);
+            _controller?.Exit(StewardExitCodes.Failure, $"background service {WorkerName} failed: {ex.Message}");
             throw;
         }
     }
 
     /// <summary>Called by Steward at host start: the RunState becomes a child of the host's, known to the controller.</summary>
-    internal void Attach(RunStateController controller)
+    /// <param name="controller">The controller.</param>
+    /// <param name="exitOnFailure">Whether a failure stops the host with exit code 1 (the host's behaviour is StopHost).</param>
+    internal void Attach(RunStateController controller, bool exitOnFailure)
     {
         if (_instance is not null)
         {
             return;
         }
 
+        _controller = exitOnFailure ? controller : null;
         _runState = controller.Host.CreateChild(WorkerName);
         _instance = controller.Register(WorkerName, 0, _runState, stallTimeout: null);
     }

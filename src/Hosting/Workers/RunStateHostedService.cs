@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Steward.Hosting;
 
@@ -17,6 +18,7 @@ internal sealed partial class RunStateHostedService(
     IServiceScopeFactory scopes,
     StewardSettings settings,
     IHostApplicationLifetime lifetime,
+    IOptions<HostOptions> hostOptions,
     IServiceProvider services,
     ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
 {
@@ -29,7 +31,7 @@ internal sealed partial class RunStateHostedService(
     {
         foreach (var service in services.GetServices<IHostedService>().OfType<RunStateBackgroundService>())
         {
-            service.Attach(controller);
+            service.Attach(controller, hostOptions.Value.BackgroundServiceExceptionBehavior == BackgroundServiceExceptionBehavior.StopHost);
         }
 
         _stopping = lifetime.ApplicationStopping.Register(() =>
@@ -89,14 +91,18 @@ internal sealed partial class RunStateHostedService(
         return Task.CompletedTask;
     }
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        // ApplicationStopping has cancelled the host RunState, and so every worker's. Whatever is still running once
-        // the budget is spent is reported in StoppedAsync, after the background services had their StopAsync too.
+        // Workers stop first, before any hosted service's StopAsync: while they wind down they may still use the
+        // deferred calls, the tasklet loop, the host nursery and the resources, which stop after them. The host
+        // RunState is cancelled here too (idempotent) in case this runs before ApplicationStopping. Whatever is still
+        // running once the budget is spent is reported in StoppedAsync.
+        controller.Host.Cancel();
+        budget.Begin();
         await budget.WaitAsync(Task.WhenAll(_supervisors), cancellationToken).ConfigureAwait(false);
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
