@@ -74,7 +74,8 @@ public static class RunStateBuilderExtensions
     }
 
     /// <summary>
-    /// Adds the host's <see cref="TaskNursery"/> (a singleton named "host", <see cref="NurseryFailurePolicy.CancelAll"/>):
+    /// Adds the host's <see cref="TaskNursery"/> (a singleton named "host", or "host-2" and so on while another live
+    /// nursery has that name; <see cref="NurseryFailurePolicy.CancelAll"/>):
     /// start background tasks in it from anywhere; a child that fails stops the host with exit code 1; ApplicationStopping
     /// cancels it, and the stop awaits it within the shutdown budget.
     /// </summary>
@@ -84,8 +85,8 @@ public static class RunStateBuilderExtensions
     public static IRunStateBuilder AddTaskNursery(this IRunStateBuilder builder, string name = "host")
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(sp =>
-            new TaskNursery(name, NurseryFailurePolicy.CancelAll, sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskNursery>()));
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        builder.Services.TryAddSingleton(sp => HostNurseryService.Create(sp, name));
         builder.Services.AddHostedService<HostNurseryService>();
         return builder;
     }

@@ -86,4 +86,41 @@ public class ControllerTests
         Assert.True(restarted.Checkpoints <= 1, "the restarted run got past its first checkpoint while paused");
         await host.StopAsync();
     }
+
+    [Fact]
+    public async Task Racing_pause_and_resume_requests_leave_the_run_as_the_final_request_says()
+    {
+        const int Rounds = 20_000;
+        var runState = new RunState("raced");
+        runState.Start();
+        var instance = new WorkerInstance("Raced", 0, runState, stallTimeout: null, TimeProvider.System);
+        using var go = new Barrier(2);
+        var wrong = 0;
+        var pausing = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                go.SignalAndWait();
+                instance.Pause();
+                go.SignalAndWait(); // both requests done; the other thread checks before the next round
+            }
+        }, TaskCreationOptions.LongRunning);
+        var resuming = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                go.SignalAndWait();
+                instance.Resume();
+                go.SignalAndWait();
+                if (runState.Status != (instance.PauseRequested ? RunStateStatus.Paused : RunStateStatus.Running))
+                {
+                    wrong++;
+                }
+            }
+        }, TaskCreationOptions.LongRunning);
+        await Task.WhenAll(pausing, resuming).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, wrong);
+        runState.Cancel();
+    }
 }

@@ -18,7 +18,7 @@ public class NurseryTests
 
         await host.Stopping.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(StewardExitCodes.Failure, host.Steward.ExitCode);
-        Assert.Contains("a child of the host nursery 'host' failed: poller crashed", host.Logs.Text, StringComparison.Ordinal);
+        Assert.Contains($"a child of the host nursery '{nursery.Name}' failed: poller crashed", host.Logs.Text, StringComparison.Ordinal);
         await host.StopAsync();
         Assert.True(sibling.IsCanceled);
         Assert.True(nursery.IsClosed);
@@ -49,5 +49,58 @@ public class NurseryTests
         Assert.True(child.IsCanceled);
         Assert.True(cleanedUp); // the stop waited for the child's clean-up
         Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_failure_unwinding_the_host_nursery_at_stop_is_logged_and_exits_1()
+    {
+        await using var host = TestHost.Build(b => b.AddTaskNursery());
+        await host.StartAsync();
+        var nursery = host.Services.GetRequiredService<TaskNursery>();
+        nursery.Defer(() => throw new IOException("flushing the spool failed"));
+
+        await host.StopAsync();
+
+        Assert.Equal(StewardExitCodes.Failure, host.Steward.ExitCode);
+        Assert.Contains($"The host nursery {nursery.Name} closed with a failure", host.Logs.Text, StringComparison.Ordinal);
+        Assert.Contains("flushing the spool failed", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_child_ignoring_cancellation_is_abandoned_at_the_budget_and_disposing_the_host_does_not_wait_for_it()
+    {
+        var host = TestHost.Build(b => b.AddTaskNursery(), new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.200" });
+        await host.StartAsync();
+        var nursery = host.Services.GetRequiredService<TaskNursery>();
+        var never = new TaskCompletionSource();
+        var stuck = nursery.Start(_ => never.Task, "stuck");
+
+        try
+        {
+            await host.StopAsync();
+            var exitCode = host.Steward.ExitCode;
+            await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // would hang on the stuck child
+
+            Assert.Equal(StewardExitCodes.ShutdownTimeout, exitCode);
+            Assert.Contains("did not close within the shutdown timeout", host.Logs.Text, StringComparison.Ordinal);
+            Assert.False(stuck.IsCompleted);
+        }
+        finally
+        {
+            never.SetResult(); // the child ends; the nursery finishes closing and leaves the registry
+        }
+    }
+
+    [Fact]
+    public async Task Two_hosts_in_one_process_get_distinct_host_nurseries()
+    {
+        await using var first = TestHost.Build(b => b.AddTaskNursery("twin"));
+        await using var second = TestHost.Build(b => b.AddTaskNursery("twin"));
+
+        var one = first.Services.GetRequiredService<TaskNursery>();
+        var two = second.Services.GetRequiredService<TaskNursery>();
+
+        Assert.Equal("twin", one.Name);
+        Assert.Equal("twin-2", two.Name);
     }
 }

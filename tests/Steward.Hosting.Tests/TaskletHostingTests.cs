@@ -37,4 +37,26 @@ public class TaskletHostingTests
         Assert.Equal(0, loop.Count);
         Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
     }
+
+    [Fact]
+    public async Task A_tasklet_the_stop_cannot_reach_is_abandoned_at_the_budget_and_disposing_the_host_does_not_wait_for_it()
+    {
+        var never = new TaskCompletionSource();
+        var host = TestHost.Build(b => b.AddTasklets(loop => loop.Spawn(_ => never.Task, "deaf")),
+            new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.200" });
+        try
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+            var exitCode = host.Steward.ExitCode;
+            await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // would wait for the deaf tasklet
+
+            Assert.Equal(StewardExitCodes.ShutdownTimeout, exitCode);
+            Assert.Contains("Tasklet loop host did not stop within the shutdown timeout", host.Logs.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            never.SetResult();
+        }
+    }
 }

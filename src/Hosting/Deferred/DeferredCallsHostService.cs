@@ -40,9 +40,12 @@ internal sealed partial class DeferredCallsHostService<T>(
             return;
         }
 
-        if (_processing.IsFaulted)
+        foreach (var task in (ReadOnlySpan<Task>)[_processing, drained])
         {
-            LogProcessingFailed(calls.Name, _processing.Exception!.GetBaseException());
+            if (task.Exception is { } failure)
+            {
+                LogProcessingFailed(calls.Name, failure.GetBaseException());
+            }
         }
 
         LogDrained(calls.Name, pending);

@@ -36,7 +36,10 @@ internal sealed class ShutdownBudget(StewardSettings settings)
         }
     }
 
-    /// <summary>Waits for <paramref name="task"/> within the remaining budget; false if the budget ran out first.</summary>
+    /// <summary>
+    /// Waits for <paramref name="task"/> within the remaining budget, without rethrowing its failure: true if it
+    /// completed in time (check <see cref="Task.Exception"/> for how), false if the budget ran out first.
+    /// </summary>
     public async Task<bool> WaitAsync(Task task, CancellationToken cancellationToken)
     {
         try

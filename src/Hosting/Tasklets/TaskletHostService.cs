@@ -35,15 +35,23 @@ internal sealed partial class TaskletHostService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (!await budget.WaitAsync(loop.StopAsync().AsTask(), cancellationToken).ConfigureAwait(false))
+        var stopping = loop.StopAsync().AsTask();
+        if (!await budget.WaitAsync(stopping, cancellationToken).ConfigureAwait(false))
         {
             LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");
             loop.Abandon(); // or the container's disposal of the loop would wait for the same tasklets again
         }
+        else if (stopping.Exception is { } failure)
+        {
+            LogStopFailed(loop.Name, failure.GetBaseException());
+        }
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2603, Level = LogLevel.Error, Message = "Stopping tasklet loop {Loop} failed")]
+    private partial void LogStopFailed(string loop, Exception exception);
 
     [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Tasklet loop {Loop} started with {Count} tasklets")]
     private partial void LogStarted(string loop, int count);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Steward.Nurseries;
@@ -14,16 +15,42 @@ internal sealed partial class HostNurseryService(
 {
     private CancellationTokenRegistration _stopping;
 
+    /// <summary>
+    /// Creates the host nursery: named <paramref name="name"/>, or <c>name-2</c>, <c>name-3</c>... while a live nursery
+    /// (another host in this process, say) has the name; a failed child stops the host with exit code 1 from the moment
+    /// it exists, even before the host starts.
+    /// </summary>
+    internal static TaskNursery Create(IServiceProvider services, string name)
+    {
+        var logger = services.GetRequiredService<ILogger<TaskNursery>>();
+        var controller = services.GetRequiredService<RunStateController>();
+        for (var attempt = 1; ; attempt++)
+        {
+            TaskNursery nursery;
+            try
+            {
+                nursery = new TaskNursery(attempt == 1 ? name : $"{name}-{attempt}", NurseryFailurePolicy.CancelAll, logger);
+            }
+            catch (ArgumentException) when (attempt < 1_000)
+            {
+                continue; // the name is taken by a live nursery
+            }
+
+            nursery.ChildFailed += (source, _, error) =>
+                controller.Exit(StewardExitCodes.Failure, $"a child of the host nursery '{source.Name}' failed: {error.Message}");
+            return nursery;
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        nursery.ChildFailed += OnChildFailed;
         _stopping = lifetime.ApplicationStopping.Register(static n => ((TaskNursery)n!).Cancel(), nursery);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // CloseAsync observes the failures (each was already handled by OnChildFailed), so the container's later
+        // CloseAsync observes the failures (each was already handled by the ChildFailed handler), so the container's later
         // DisposeAsync of the nursery does not throw them again.
         var closing = CloseQuietlyAsync();
         if (!await budget.WaitAsync(closing, cancellationToken).ConfigureAwait(false))
@@ -42,14 +69,21 @@ internal sealed partial class HostNurseryService(
         {
             await nursery.CloseAsync().ConfigureAwait(false);
         }
-        catch (AggregateException)
+        catch (AggregateException ex)
         {
-            // Reported as they happened (logged by the nursery, exit code 1 here).
+            // Children's failures were reported as they happened (exit code 1 by OnChildFailed); unwinding what was
+            // entered can fail too, and only now. Each is logged here, and either way the exit code is 1.
+            foreach (var failure in ex.InnerExceptions)
+            {
+                LogCloseFailure(nursery.Name, failure);
+            }
+
+            controller.RecordExitCode(StewardExitCodes.Failure, $"the host nursery '{nursery.Name}' closed with {ex.InnerExceptions.Count} failure(s)");
         }
     }
 
-    private void OnChildFailed(TaskNursery source, Task child, Exception error) =>
-        controller.Exit(StewardExitCodes.Failure, $"a child of the host nursery '{source.Name}' failed: {error.Message}");
+    [LoggerMessage(EventId = 2402, Level = LogLevel.Error, Message = "The host nursery {Nursery} closed with a failure")]
+    private partial void LogCloseFailure(string nursery, Exception exception);
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Critical,
         Message = "The host nursery {Nursery} did not close within the shutdown timeout of {Timeout}; {Children} children abandoned")]

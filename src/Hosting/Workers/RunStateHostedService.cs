@@ -23,7 +23,7 @@ internal sealed partial class RunStateHostedService(
     ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger("Steward.Hosting.Workers");
-    private readonly List<Task> _supervisors = [];
+    private readonly List<(WorkerInstance Instance, Task Supervisor)> _supervisors = [];
     private ITimer? _sampler;
     private CancellationTokenRegistration _stopping;
 
@@ -81,7 +81,7 @@ internal sealed partial class RunStateHostedService(
                 var runState = controller.Host.CreateChild($"{registration.Name}#{index}");
                 var instance = controller.Register(registration.Name, index, runState, worker.StallTimeout);
                 var supervisor = new WorkerSupervisor(registration, instance, scopes, settings, controller, _logger);
-                _supervisors.Add(Task.Run(supervisor.RunAsync, CancellationToken.None));
+                _supervisors.Add((instance, Task.Run(supervisor.RunAsync, CancellationToken.None)));
             }
         }
 
@@ -99,7 +99,7 @@ internal sealed partial class RunStateHostedService(
         // running once the budget is spent is reported in StoppedAsync.
         controller.Host.Cancel();
         budget.Begin();
-        await budget.WaitAsync(Task.WhenAll(_supervisors), cancellationToken).ConfigureAwait(false);
+        await budget.WaitAsync(Task.WhenAll(_supervisors.Select(s => s.Supervisor)), cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -114,10 +114,17 @@ internal sealed partial class RunStateHostedService(
             LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
         }
 
-        if (stuck.Count > 0)
+        // A run that has stopped can still be stuck after it: disposing the worker or its scope.
+        var disposing = _supervisors.Where(s => !s.Supervisor.IsCompleted && s.Instance.RunState.Status == RunStateStatus.Stopped).ToList();
+        foreach (var (instance, _) in disposing)
+        {
+            LogDidNotDispose(instance.Name, instance.Index, budget.Timeout);
+        }
+
+        if (stuck.Count + disposing.Count > 0)
         {
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout,
-                $"{stuck.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
+                $"{stuck.Count + disposing.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
         }
 
         controller.Host.StopCore(throwIfNotRunning: false);
@@ -154,6 +161,10 @@ internal sealed partial class RunStateHostedService(
     [LoggerMessage(EventId = 2203, Level = LogLevel.Critical,
         Message = "Worker {Worker}#{Instance} did not stop within the shutdown timeout of {Timeout}: state {State}, last checkpoint {LastCheckpoint} ({SinceCheckpoint} ago); abandoning it")]
     private partial void LogDidNotStop(string worker, int instance, TimeSpan timeout, RunStateStatus state, DateTimeOffset? lastCheckpoint, TimeSpan? sinceCheckpoint);
+
+    [LoggerMessage(EventId = 2206, Level = LogLevel.Critical,
+        Message = "Worker {Worker}#{Instance} stopped but disposing it or its scope did not finish within the shutdown timeout of {Timeout}; abandoning it")]
+    private partial void LogDidNotDispose(string worker, int instance, TimeSpan timeout);
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Worker {Worker}#{Instance} is stalled: no checkpoint for {SinceCheckpoint}")]
     private partial void LogStalled(string worker, int instance, TimeSpan sinceCheckpoint);

@@ -56,25 +56,42 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     public void Pause()
     {
         _pauseRequested = true;
-        ApplyPause();
+        Converge();
     }
 
     /// <summary>Resumes now if paused, and no longer pauses new runs.</summary>
     public void Resume()
     {
         _pauseRequested = false;
-        if (RunState.IsPaused)
-        {
-            TryTransition(RunState.Resume);
-        }
+        Converge();
     }
 
     /// <summary>Applies a pending pause request to a run that has just started.</summary>
-    public void ApplyPause()
+    public void ApplyPause() => Converge();
+
+    /// <summary>
+    /// Brings the run to the requested pause state. Invariant: the request is written before converging, and each pass
+    /// re-reads it after its transition, so when a Pause and a Resume race the run ends as the last request says (the
+    /// loser's transition is undone by its own next pass or by the winner's).
+    /// </summary>
+    private void Converge()
     {
-        if (_pauseRequested && RunState.Status == RunStateStatus.Running)
+        while (true)
         {
-            TryTransition(RunState.Pause);
+            var pause = _pauseRequested;
+            var status = RunState.Status;
+            if (pause && status == RunStateStatus.Running)
+            {
+                TryTransition(RunState.Pause);
+            }
+            else if (!pause && status == RunStateStatus.Paused)
+            {
+                TryTransition(RunState.Resume);
+            }
+            else
+            {
+                return; // as requested, or the run is not running (starting, stopping or stopped): nothing to do
+            }
         }
     }
 
