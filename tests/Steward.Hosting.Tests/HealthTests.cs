@@ -88,6 +88,30 @@ public class HealthTests
     }
 
     [Fact]
+    public async Task A_resumed_worker_gets_its_whole_StallTimeout_again_before_it_counts_as_stalled()
+    {
+        var clock = new ManualTimeProvider();
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<StubbornWorker>("Silent"),
+            new Dictionary<string, string?> { ["Steward:Workers:Silent:StallTimeout"] = "00:00:05", ["Steward:ShutdownTimeout"] = "00:00:00.100" },
+            clock, s => s.AddSingleton(probe));
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        host.Controller.Pause("Silent");
+        clock.Advance(TimeSpan.FromMinutes(10)); // paused is not stalled, however long
+        Assert.Equal(WorkerHealth.Paused, host.Controller.Workers.Single().Health);
+        host.Controller.Resume("Silent");
+        Assert.Equal(WorkerHealth.Running, host.Controller.Workers.Single().Health);
+
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(WorkerHealth.Running, host.Controller.Workers.Single().Health);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(WorkerHealth.Stalled, host.Controller.Workers.Single().Health);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_faulted_worker_is_Unhealthy_and_all_running_is_Healthy()
     {
         var probe = new Probe();

@@ -66,6 +66,20 @@ public class ResourceTests
     }
 
     [Fact]
+    public async Task A_resource_whose_shutdown_fails_is_reported_with_exit_code_1_and_the_stop_completes()
+    {
+        await using var host = TestHost.Build(b => b.AddMultiOpen<FailingShutdownResource>());
+        await host.StartAsync();
+
+        await host.StopAsync();
+
+        Assert.Equal(StewardExitCodes.Failure, host.Steward.ExitCode);
+        Assert.Contains("Shutting down resource spool failed", host.Logs.Text, StringComparison.Ordinal);
+        Assert.Contains("the spool could not be flushed", host.Logs.Text, StringComparison.Ordinal);
+        Assert.False(host.Services.GetRequiredService<FailingShutdownResource>().IsOpen);
+    }
+
+    [Fact]
     public async Task AddPool_registers_a_singleton_pool_built_from_the_services()
     {
         await using var host = TestHost.Build(b => b.AddPool(sp => new PooledThing(sp.GetRequiredService<TimeProvider>()), maxSize: 2));
@@ -118,6 +132,15 @@ public class ResourceTests
     {
         protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) =>
             throw new IOException("database file is locked");
+    }
+
+    internal sealed class FailingShutdownResource() : MultiOpen("spool")
+    {
+        protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken)
+        {
+            shutdown.Defer(() => throw new IOException("the spool could not be flushed"));
+            return ValueTask.CompletedTask;
+        }
     }
 
     internal sealed class PooledThing(TimeProvider clock)

@@ -9,15 +9,17 @@ namespace Steward.Hosting;
 /// within the shutdown budget, for the scopes' leases, reports those still open with their open sites, then closes the
 /// resource for good (exactly one shutdown).
 /// </summary>
-internal sealed partial class MultiOpenHostedService<T>(T resource, ShutdownBudget budget, ILogger<T> logger)
+internal sealed partial class MultiOpenHostedService<T>(T resource, RunStateController controller, ShutdownBudget budget, ILogger<T> logger)
     : IHostedLifecycleService
     where T : MultiOpen
 {
-    private OpenLease _hostLease;
+    private static readonly string s_hostSite = new CallSite("host", 0, $"AddMultiOpen<{typeof(T).Name}>").ToString();
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        _hostLease = await resource.OpenAsync(cancellationToken, "host", 0, $"AddMultiOpen<{typeof(T).Name}>").ConfigureAwait(false);
+        // The host's open is never closed by its lease: the final DisposeAsync at stop closes it with the rest, so the
+        // resource cannot close and re-open in between when the last scope lets go.
+        _ = await resource.OpenAsync(cancellationToken, "host", 0, $"AddMultiOpen<{typeof(T).Name}>").ConfigureAwait(false);
         LogOpened(resource.Name);
     }
 
@@ -37,15 +39,29 @@ internal sealed partial class MultiOpenHostedService<T>(T resource, ShutdownBudg
             await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None).ConfigureAwait(false);
         }
 
-        await _hostLease.DisposeAsync().ConfigureAwait(false);
-        if (resource.OpenCount > 0)
+        var leaked = resource.OpenSites.ToList();
+        leaked.Remove(s_hostSite); // the host's own open
+        if (leaked.Count > 0)
         {
-            var sites = resource.OpenSites;
-            LogLeaked(resource.Name, sites.Count, string.Join("; ", sites));
+            LogLeaked(resource.Name, leaked.Count, string.Join("; ", leaked));
         }
 
-        await resource.DisposeAsync().ConfigureAwait(false); // the final shutdown, once, whatever is still held
-        LogClosed(resource.Name);
+        // The final shutdown, once, whatever is still held; bounded by the budget, and its failure reported, not thrown.
+        var closing = resource.DisposeAsync().AsTask();
+        if (!await budget.WaitAsync(closing, cancellationToken).ConfigureAwait(false))
+        {
+            LogDidNotClose(resource.Name, budget.Timeout);
+            controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"resource '{resource.Name}' did not shut down within {budget.Timeout}");
+        }
+        else if (closing.Exception is { } failure)
+        {
+            LogCloseFailed(resource.Name, failure.GetBaseException());
+            controller.RecordExitCode(StewardExitCodes.Failure, $"shutting down resource '{resource.Name}' failed: {failure.GetBaseException().Message}");
+        }
+        else
+        {
+            LogClosed(resource.Name);
+        }
     }
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Opened resource {Resource} for the host")]
@@ -57,4 +73,10 @@ internal sealed partial class MultiOpenHostedService<T>(T resource, ShutdownBudg
 
     [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Closed resource {Resource}")]
     private partial void LogClosed(string resource);
+
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Critical, Message = "Resource {Resource} did not shut down within the shutdown timeout of {Timeout}")]
+    private partial void LogDidNotClose(string resource, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2305, Level = LogLevel.Error, Message = "Shutting down resource {Resource} failed")]
+    private partial void LogCloseFailed(string resource, Exception exception);
 }

@@ -16,9 +16,12 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     private volatile Exception? _lastError;
     private int _restarts;
 
-    // Checkpoint sampling, guarded by _lock: the last count seen and when it was first seen.
+    // Checkpoint sampling, guarded by _lock: the last count seen and when it was first seen (reported as the last
+    // checkpoint), and the stall baseline: the later of that, the run's start and its last resume. A restarted or
+    // resumed run is given its whole StallTimeout before it counts as stalled.
     private long _sampledCheckpoints = -1;
     private DateTimeOffset? _lastCheckpoint;
+    private DateTimeOffset? _stallBaseline;
     private bool _stallReported;
 
     public string Name { get; } = name;
@@ -44,8 +47,10 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     {
         lock (_lock)
         {
+            var now = clock.GetUtcNow();
             _sampledCheckpoints = RunState.Checkpoints;
-            _lastCheckpoint ??= clock.GetUtcNow();
+            _lastCheckpoint ??= now;
+            _stallBaseline = now;
             _stallReported = false;
         }
 
@@ -86,6 +91,7 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
             }
             else if (!pause && status == RunStateStatus.Paused)
             {
+                RestartStallClock(); // before the resume, so no sample sees a resumed run against the old baseline
                 TryTransition(RunState.Resume);
             }
             else
@@ -105,6 +111,7 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
             {
                 _sampledCheckpoints = count;
                 _lastCheckpoint = now;
+                _stallBaseline = now;
                 _stallReported = false;
             }
 
@@ -144,8 +151,17 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
         StallTimeout is { } timeout
         && _health == WorkerHealth.Running
         && RunState.Status == RunStateStatus.Running
-        && _lastCheckpoint is { } last
-        && now - last > timeout;
+        && _stallBaseline is { } since
+        && now - since > timeout;
+
+    private void RestartStallClock()
+    {
+        lock (_lock)
+        {
+            _stallBaseline = clock.GetUtcNow();
+            _stallReported = false;
+        }
+    }
 
     private static void TryTransition(Action transition)
     {
