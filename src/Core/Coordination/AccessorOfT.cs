@@ -204,6 +204,8 @@ public sealed class Accessor<T>
                     continue; // its writer was cancelled before a reader came
                 }
 
+                parked.Taken = true; // from here the write is this reader's, whatever its writer's token does
+
                 try
                 {
                     (served ??= []).AddRange(Write(parked.Value) ?? []);
@@ -289,12 +291,15 @@ public sealed class Accessor<T>
         {
             await parked.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !parked.Task.IsCompleted)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The cancellation may be seen even though the write was taken, or already done: only the lock can say.
             await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
-                if (!parked.Task.IsCompleted)
+                // Invariant: Taken and Abandoned are both set under the lock, so exactly one of them wins. The task of a
+                // taken write is completed after the reader releases the lock, so it is not a test of being taken.
+                if (!parked.Taken)
                 {
                     parked.Abandoned = true; // skipped by the next reader: this value is never written
                     throw;
@@ -345,5 +350,8 @@ public sealed class Accessor<T>
 
         /// <summary>Its writer gave up (cancelled) before a reader came. Guarded by the condition's lock.</summary>
         public bool Abandoned { get; set; }
+
+        /// <summary>A reader has dequeued it to perform it. Guarded by the condition's lock.</summary>
+        public bool Taken { get; set; }
     }
 }

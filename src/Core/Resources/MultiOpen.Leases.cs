@@ -99,20 +99,48 @@ public abstract partial class MultiOpen
         }
     }
 
-    /// <summary>For a <see cref="Close"/> without a lease: release the most recently placed held ticket.</summary>
-    private void ReleaseAnyTicket()
+    /// <summary>
+    /// For a <see cref="Close"/> without a lease, which cannot say which open it ends: release a held ticket opened
+    /// from the closer's own file and member if there is one (the usual Open ... Close pair in one method), so a lease
+    /// held elsewhere keeps its recorded site; else the most recently placed held ticket. Diagnostics only: the count
+    /// is right either way.
+    /// </summary>
+    private void ReleaseTicketFor(CallSite closer)
     {
         var tickets = Volatile.Read(ref _tickets);
+        if (!TryRelease(tickets, closer, sameSiteOnly: true))
+        {
+            TryRelease(tickets, closer, sameSiteOnly: false);
+        }
+    }
+
+    private bool TryRelease(OpenTicket[] tickets, CallSite closer, bool sameSiteOnly)
+    {
         for (var i = tickets.Length - 1; i >= 0; i--)
         {
             var ticket = tickets[i];
             var seen = Volatile.Read(ref ticket.Version);
-            if ((seen & 1) != 0 && Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) == seen)
+            if ((seen & 1) == 0)
+            {
+                continue;
+            }
+
+            // The site is written just after the claim and read racily here: at worst a pair is not recognised.
+            var site = ticket.Site;
+            if (sameSiteOnly && !(string.Equals(site.File, closer.File, StringComparison.Ordinal)
+                                  && string.Equals(site.Member, closer.Member, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) == seen)
             {
                 _ticketHint = i;
-                return;
+                return true;
             }
         }
+
+        return false;
     }
 
     /// <summary>At the final close: every held ticket is released, so the leases still out become no-ops.</summary>

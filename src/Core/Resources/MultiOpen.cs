@@ -448,7 +448,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
             {
                 if (freeTicket)
                 {
-                    ReleaseAnyTicket();
+                    ReleaseTicketFor(closer.Site);
                 }
 
                 return enforceFinalClose ? ValueTask.FromException(NotFinalClose(closer, count - 1)) : default;
@@ -504,7 +504,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
 
         if (freeTicket)
         {
-            ReleaseAnyTicket();
+            ReleaseTicketFor(closer.Site);
         }
 
         if (enforceFinalClose)

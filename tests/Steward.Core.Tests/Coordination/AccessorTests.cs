@@ -115,6 +115,48 @@ public class AccessorTests
     }
 
     [Fact]
+    public async Task A_parked_write_cancelled_as_a_reader_takes_it_either_happened_or_did_not_never_both()
+    {
+        var accessor = new Accessor<int>(0);
+        using var go = new Barrier(2);
+        for (var i = 1; i <= 3_000; i++)
+        {
+            using var cts = new CancellationTokenSource();
+            var writer = accessor.SetAsync(i, waitForRead: true, cts.Token);
+            var reader = Task.Factory.StartNew(() =>
+            {
+                go.SignalAndWait();
+                return accessor.GetAsync(waitForWrite: true);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            var spin = i % 97; // the cancel lands before, during and after the reader's take
+            await Task.Factory.StartNew(() =>
+            {
+                go.SignalAndWait();
+                Thread.SpinWait(spin);
+                cts.Cancel();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+            bool wrote;
+            try
+            {
+                await writer.WaitAsync(s_timeout);
+                wrote = true;
+            }
+            catch (OperationCanceledException)
+            {
+                wrote = false;
+            }
+
+            if (!wrote)
+            {
+                _ = accessor.SetAsync(-i, waitForRead: true); // what the reader gets instead
+            }
+
+            Assert.Equal(wrote ? i : -i, await reader.WaitAsync(s_timeout));
+        }
+    }
+
+    [Fact]
     public async Task A_custom_getter_and_setter_are_used_and_a_throwing_setter_notifies_nobody()
     {
         var backing = 1;
