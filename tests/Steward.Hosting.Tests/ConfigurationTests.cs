@@ -19,6 +19,9 @@ public class ConfigurationTests
         { "Steward:Signals:Pause", "SIGTERM", "Steward:Signals:Pause: 'SIGTERM' is not usable: SIGTERM cannot be used" },
         { "Steward:Signals:Reload", "SIGBOGUS", "Steward:Signals:Reload: 'SIGBOGUS' is not usable: not a signal name" },
         { "Steward:Signals:Resume", "SIGUSR1", "Steward:Signals:Resume: 'SIGUSR1' is already used by Steward:Signals:Pause" },
+        { "Steward:Signals:Pause", "15", "Steward:Signals:Pause: '15' is not usable: signal 15 cannot be used" },
+        { "Steward:Signals:Pause", "9", "Steward:Signals:Pause: '9' is not usable: signal 9 cannot be used" },
+        { "Steward:Signals:Pause", "1", "Steward:Signals:Reload: 'SIGHUP' is already used by Steward:Signals:Pause" },
         { "Steward:Workers:Flakey:Instances", "2", "Steward:Workers:Flakey configures a worker that is not registered (registered: Flaky)" },
     };
 

@@ -79,6 +79,14 @@ public class ResourceTests
         Assert.False(host.Services.GetRequiredService<FailingShutdownResource>().IsOpen);
     }
 
+    [Theory]
+    [InlineData("Demo.Sensors.Poll", "Poll")]
+    [InlineData("Demo.Sensors.<PollAsync>d__3.MoveNext", "PollAsync")]
+    [InlineData("Demo.Sensors.<>c__DisplayClass2_0.<PollAsync>b__0", "PollAsync")]
+    [InlineData("Demo.Sensors.<PollAsync>g__Read|3_0", "PollAsync")]
+    public void An_open_site_names_the_users_method_not_the_compilers(string frame, string member) =>
+        Assert.Equal(member, OpenSiteCapture.MemberName(frame));
+
     [Fact]
     public async Task AddPool_registers_a_singleton_pool_built_from_the_services()
     {

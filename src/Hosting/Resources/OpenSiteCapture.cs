@@ -52,7 +52,7 @@ internal static class OpenSiteCapture
             }
 
             var method = frame.Split('(')[0];
-            var member = method[(method.LastIndexOf('.') + 1)..];
+            var member = MemberName(method);
             var at = frame.LastIndexOf(" in ", StringComparison.Ordinal);
             var lineMarker = frame.LastIndexOf(":line ", StringComparison.Ordinal);
             if (at >= 0 && lineMarker > at
@@ -65,5 +65,28 @@ internal static class OpenSiteCapture
         }
 
         return s_hint.Value is { } hint ? ("", 0, hint) : withoutFile ?? ("", 0, "(unknown caller)");
+    }
+
+    /// <summary>
+    /// The user's name for a frame's method: "Type.Method" gives "Method"; the compiler's "Type.&lt;Method&gt;d__3.MoveNext"
+    /// (an async or iterator state machine the runtime did not resolve) and "Type.&lt;Method&gt;b__0_1" (a lambda) give
+    /// "Method".
+    /// </summary>
+    internal static string MemberName(string method)
+    {
+        var last = method[(method.LastIndexOf('.') + 1)..];
+        if (last is "MoveNext" && method.Length > last.Length + 1)
+        {
+            var owner = method[..^(last.Length + 1)];
+            last = owner[(owner.LastIndexOf('.') + 1)..];
+        }
+
+        // "<Method>d__3", "<Method>b__0_1", "<Method>g__Local|0_0": the name between the angle brackets.
+        if (last.StartsWith('<') && last.IndexOf('>', StringComparison.Ordinal) is var close and > 1)
+        {
+            return last[1..close];
+        }
+
+        return last;
     }
 }

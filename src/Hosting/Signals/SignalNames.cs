@@ -34,6 +34,7 @@ internal static class SignalNames
             return false;
         }
 
+        var mac = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
         if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
             if (number is < 1 or > 64)
@@ -42,11 +43,19 @@ internal static class SignalNames
                 return false;
             }
 
-            signal = (PosixSignal)number;
+            // A number is checked as its name would be: the stop signals are reserved, and 1 is SIGHUP, so that "1"
+            // and "SIGHUP" are seen as the same signal.
+            var stop = mac ? 17 : 19;
+            if (number is 2 or 3 or 9 or 15 || number == stop)
+            {
+                error = $"signal {number} cannot be used: it stops the host or cannot be caught";
+                return false;
+            }
+
+            signal = number == 1 ? PosixSignal.SIGHUP : (PosixSignal)number;
             return true;
         }
 
-        var mac = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
         signal = name switch
         {
             "HUP" => PosixSignal.SIGHUP,

@@ -134,7 +134,15 @@ internal sealed partial class WorkerSupervisor(
         }
         finally
         {
-            runState.StopCore(throwIfNotRunning: false);
+            try
+            {
+                runState.StopCore(throwIfNotRunning: false);
+            }
+            catch (Exception ex)
+            {
+                LogStopHandlersFailed(Worker, ex); // a StateChanged or Stopped handler threw; the run is stopped anyway
+            }
+
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
         }
     }
@@ -201,6 +209,9 @@ internal sealed partial class WorkerSupervisor(
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Worker {Worker} ended; its restart policy does not restart it")]
     private partial void LogEnded(string worker);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Error, Message = "A handler of worker {Worker}'s stop failed")]
+    private partial void LogStopHandlersFailed(string worker, Exception exception);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Error, Message = "Disposing worker {Worker} or its scope failed")]
     private partial void LogDisposeFailed(string worker, Exception exception);
