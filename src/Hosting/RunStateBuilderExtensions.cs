@@ -76,8 +76,9 @@ public static class RunStateBuilderExtensions
     /// <summary>
     /// Adds the host's <see cref="TaskNursery"/> (a singleton named "host", or "host-2" and so on while another live
     /// nursery has that name; <see cref="NurseryFailurePolicy.CancelAll"/>):
-    /// start background tasks in it from anywhere; a child that fails stops the host with exit code 1; ApplicationStopping
-    /// cancels it, and the stop awaits it within the shutdown budget.
+    /// start background tasks in it from anywhere; a child that fails stops the host with exit code 1; the host's stop
+    /// closes it once the workers have stopped (so they can still use it while winding down), cancelling its children
+    /// and awaiting them within the shutdown budget.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="name">The nursery's name.</param>

@@ -17,6 +17,7 @@ internal sealed partial class StewardSettings : IDisposable
     private readonly IOptionsFactory<StewardOptions> _factory;
     private readonly ILogger _logger;
     private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _refreshLock = new(); // two reloads at once (a file watcher and SIGHUP) land in order
     private volatile StewardOptions? _current;
 
     public StewardSettings(
@@ -47,23 +48,21 @@ internal sealed partial class StewardSettings : IDisposable
 
     private void Refresh()
     {
-        StewardOptions reloaded;
-        try
+        lock (_refreshLock)
         {
-            reloaded = _factory.Create(Options.DefaultName);
+            try
+            {
+                _current = _factory.Create(Options.DefaultName);
+            }
+            catch (OptionsValidationException ex)
+            {
+                LogRejected(string.Join("; ", ex.Failures));
+            }
+            catch (InvalidOperationException ex)
+            {
+                LogRejected(ex.Message); // a value the binder cannot convert, or an unknown key
+            }
         }
-        catch (OptionsValidationException ex)
-        {
-            LogRejected(string.Join("; ", ex.Failures));
-            return;
-        }
-        catch (InvalidOperationException ex)
-        {
-            LogRejected(ex.Message); // a value the binder cannot convert, or an unknown key
-            return;
-        }
-
-        _current = reloaded;
     }
 
     [LoggerMessage(EventId = 2801, Level = LogLevel.Error,

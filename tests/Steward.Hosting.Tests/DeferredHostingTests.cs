@@ -60,6 +60,7 @@ public class DeferredHostingTests
         await host.StartAsync();
         await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
+        host.Lifetime.StopApplication(); // the real order: ApplicationStopping first, as a signal does
         await host.StopAsync(); // workers stop before the queue closes
 
         Assert.Equal(100, ledger.Total);

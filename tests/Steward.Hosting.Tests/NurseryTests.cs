@@ -103,4 +103,36 @@ public class NurseryTests
         Assert.Equal("twin", one.Name);
         Assert.Equal("twin-2", two.Name);
     }
+
+    [Fact]
+    public async Task A_worker_winding_down_can_still_use_the_host_nursery()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddTaskNursery().AddWorker<HandOffWorker>("HandOff"),
+            services: s => s.AddSingleton(probe));
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        host.Lifetime.StopApplication(); // the real order: ApplicationStopping first, as a signal does
+        await host.StopAsync();
+
+        Assert.Equal(1, probe.Iterations); // the hand-off child ran to the end
+        Assert.Null(host.Controller.Workers.Single().LastError);
+        Assert.Equal(StewardExitCodes.Success, host.Steward.ExitCode);
+    }
+
+    internal sealed class HandOffWorker(TaskNursery nursery, Probe probe) : IRunStateWorker
+    {
+        public async Task ExecuteAsync(RunState runState)
+        {
+            probe.Running.TrySetResult();
+            await runState.SleepAsync(TimeSpan.FromHours(1)); // returns when the host stops
+            await Task.Delay(100, CancellationToken.None); // finishing the batch in hand
+            await nursery.Start(_ =>
+            {
+                probe.Iterated(); // hand the last batch to a background child
+                return Task.CompletedTask;
+            }, "hand-off");
+        }
+    }
 }

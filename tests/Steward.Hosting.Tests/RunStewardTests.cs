@@ -28,19 +28,60 @@ public sealed class RunStewardTests : IDisposable
     }
 
     [Fact]
-    public async Task A_stop_requested_while_starting_is_a_clean_stop()
+    public async Task A_stop_requested_while_a_service_is_still_starting_is_a_clean_stop()
     {
-        var resource = new ShutdownTests.GatedResource();
-        await using var host = TestHost.Build(b => b.AddMultiOpen<ShutdownTests.GatedResource>(),
-            services: s => s.AddSingleton(resource));
+        var slow = new SlowStart();
+        await using var host = TestHost.Build(b => b.AddMultiOpen<ResourceTests.CountedResource>(),
+            services: s => s.AddSingleton(slow).AddHostedService(sp => sp.GetRequiredService<SlowStart>()));
+        var resource = host.Services.GetRequiredService<ResourceTests.CountedResource>();
 
         var running = host.Host.RunStewardAsync();
-        await resource.Opening.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        host.Lifetime.StopApplication();
-        resource.Release.SetResult();
+        await slow.Starting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        host.Lifetime.StopApplication(); // SIGTERM while a service waits on something slow with the start's token
 
         Assert.Equal(StewardExitCodes.Success, await running.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.False(resource.IsOpen);
+        Assert.True(slow.Cancelled);
+        Assert.Equal((1, 1), (resource.Startups, resource.Shutdowns));
+    }
+
+    [Fact]
+    public async Task A_cancellation_nobody_asked_for_during_start_is_a_failed_start()
+    {
+        await using var host = TestHost.Build(_ => { }, services: s => s.AddHostedService<TimingOutStart>());
+
+        Assert.Equal(StewardExitCodes.Failure, await host.Host.RunStewardAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private sealed class SlowStart : IHostedService
+    {
+        public TaskCompletionSource Starting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Cancelled { get; private set; }
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            Starting.SetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Cancelled = true;
+                throw;
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class TimingOutStart : IHostedService
+    {
+        // What an HttpClient call that times out throws: a cancellation, though no stop was requested.
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            Task.FromException(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."));
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class StartedPoller : IHostedService

@@ -77,6 +77,46 @@ public class ShutdownTests
         Assert.Equal(0, resource.OpenCount);
     }
 
+    [Fact]
+    public async Task A_worker_whose_creation_hangs_past_ShutdownTimeout_is_reported_and_the_exit_code_is_3()
+    {
+        var gate = new HangingConstruction();
+        await using var host = TestHost.Build(b => b.AddWorker<HangingWorker>("Hanging"),
+            new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.300" }, services: s => s.AddSingleton(gate));
+        try
+        {
+            await host.StartAsync();
+            await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            await host.StopAsync();
+
+            Assert.Equal(StewardExitCodes.ShutdownTimeout, host.Steward.ExitCode);
+            Assert.Contains("Worker Hanging#0 did not finish within the shutdown timeout of 00:00:00.3000000: state Idle", host.Logs.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            gate.Release.Set();
+        }
+    }
+
+    internal sealed class HangingConstruction
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ManualResetEventSlim Release { get; } = new();
+    }
+
+    internal sealed class HangingWorker : IRunStateWorker
+    {
+        public HangingWorker(HangingConstruction gate)
+        {
+            gate.Entered.TrySetResult();
+            gate.Release.Wait(); // a constructor that connects synchronously to something that never answers
+        }
+
+        public Task ExecuteAsync(RunState runState) => Task.CompletedTask;
+    }
+
     internal sealed class GatedResource() : MultiOpen("gated")
     {
         public TaskCompletionSource Opening { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -28,16 +28,24 @@ public abstract partial class MultiOpen
         }
     }
 
+    /// <summary>How many ticket slots exist (for tests: they grow with the opens alive at once, not with all opens).</summary>
+    internal int TicketSlots => Volatile.Read(ref _tickets).Length;
+
     /// <summary>Closes the open <paramref name="ticket"/> was claimed for, unless that already happened.</summary>
     internal ValueTask CloseLeaseAsync(OpenTicket ticket, long version)
     {
         var site = ticket.Site; // read before releasing: the ticket may be claimed again at once
-        if (Interlocked.CompareExchange(ref ticket.Version, version + 1, version) != version)
+        if (Interlocked.CompareExchange(ref ticket.Version, version + 1, version) == version)
         {
-            return default; // this lease closed already, or a Close()/final close released it
+            _ticketHint = ticket.Index;
+        }
+        else if (Interlocked.CompareExchange(ref ticket.StolenVersion, 0, version) != version)
+        {
+            return default; // this lease closed already, or the final close released it
         }
 
-        _ticketHint = ticket.Index;
+        // Else a lease-less Close() released this ticket for another open: this lease's open is still counted, and
+        // taking the mark makes this the one close of it.
 
         // unopenedOk: a held ticket was counted, so a zero count here means DisposeAsync closed everything meanwhile.
         return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: false);
@@ -100,27 +108,29 @@ public abstract partial class MultiOpen
     }
 
     /// <summary>
-    /// For a <see cref="Close"/> without a lease, which cannot say which open it ends: release a held ticket opened
-    /// from the closer's own file and member if there is one (the usual Open ... Close pair in one method), so a lease
-    /// held elsewhere keeps its recorded site; else the most recently placed held ticket. Diagnostics only: the count
-    /// is right either way.
+    /// For a <see cref="Close"/> without a lease, which cannot say which open it ends: release one held ticket, so held
+    /// tickets stay as many as the opens (and a loop of Open ... Close pairs reuses its slots). It prefers a ticket opened
+    /// from the closer's own file and member (the usual pair in one method, whose lease was discarded), then one not
+    /// already marked, newest first. The released ticket is marked (<see cref="OpenTicket.StolenVersion"/>), so if its
+    /// lease is in fact alive, its dispose still closes its open once: the count is right even when the guess is not,
+    /// and only <see cref="OpenSites"/> can be off.
     /// </summary>
     private void ReleaseTicketFor(CallSite closer)
     {
         var tickets = Volatile.Read(ref _tickets);
-        if (!TryRelease(tickets, closer, sameSiteOnly: true))
-        {
-            TryRelease(tickets, closer, sameSiteOnly: false);
-        }
+        _ = TryRelease(tickets, closer, sameSiteOnly: true, unmarkedOnly: false)
+            || TryRelease(tickets, closer, sameSiteOnly: false, unmarkedOnly: true)
+            || TryRelease(tickets, closer, sameSiteOnly: false, unmarkedOnly: false);
     }
 
-    private bool TryRelease(OpenTicket[] tickets, CallSite closer, bool sameSiteOnly)
+    private bool TryRelease(OpenTicket[] tickets, CallSite closer, bool sameSiteOnly, bool unmarkedOnly)
     {
         for (var i = tickets.Length - 1; i >= 0; i--)
         {
             var ticket = tickets[i];
             var seen = Volatile.Read(ref ticket.Version);
-            if ((seen & 1) == 0)
+            var mark = Volatile.Read(ref ticket.StolenVersion);
+            if ((seen & 1) == 0 || (unmarkedOnly && mark != 0))
             {
                 continue;
             }
@@ -133,17 +143,27 @@ public abstract partial class MultiOpen
                 continue;
             }
 
+            // Invariant: the mark is written before the release, so a lease that finds its ticket released always
+            // finds the mark too. If the release then fails (the lease closed itself first), the mark is taken back.
+            if (Interlocked.CompareExchange(ref ticket.StolenVersion, seen, mark) != mark)
+            {
+                continue; // another close is marking this ticket
+            }
+
             if (Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) == seen)
             {
                 _ticketHint = i;
                 return true;
             }
+
+            Interlocked.CompareExchange(ref ticket.StolenVersion, mark, seen);
         }
 
         return false;
     }
 
-    /// <summary>At the final close: every held ticket is released, so the leases still out become no-ops.</summary>
+    /// <summary>At the final close: every held ticket is released and every mark cleared, so the leases still out become
+    /// no-ops.</summary>
     private void ReleaseAllTickets()
     {
         foreach (var ticket in Volatile.Read(ref _tickets))
@@ -153,6 +173,8 @@ public abstract partial class MultiOpen
                    && Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) != seen)
             {
             }
+
+            Volatile.Write(ref ticket.StolenVersion, 0);
         }
     }
 }

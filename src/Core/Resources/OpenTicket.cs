@@ -23,6 +23,14 @@ internal sealed class OpenTicket(MultiOpen owner, int index)
     /// <see cref="MultiOpen.OpenSites"/>, which is diagnostics only.</summary>
     public CallSite Site;
 
+    /// <summary>
+    /// The held version a lease-less <see cref="MultiOpen.Close"/> released in place of the open it ended (0: none).
+    /// Such a close cannot tell a discarded lease from a live one; if it guessed wrong, the live lease finds its version
+    /// here when it is disposed, and still closes its open, once. One mark a ticket: a later steal of the same slot
+    /// overwrites an unclaimed one (a discarded lease never claims it).
+    /// </summary>
+    public long StolenVersion;
+
     /// <summary>Whether an open holds the ticket now.</summary>
     public bool IsHeld => (Volatile.Read(ref Version) & 1) != 0;
 }

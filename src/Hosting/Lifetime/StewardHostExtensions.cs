@@ -62,10 +62,11 @@ public static class StewardHostExtensions
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested
+            || host.Services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.IsCancellationRequested == true)
         {
             // A stop was requested while starting (a signal, a worker giving up, the caller's token): the start was cut
-            // short on purpose.
+            // short on purpose. (Any other cancellation, a startup timeout say, is a failed start below.)
             // Stop what did start; the exit code is whatever Steward decided, 0 for a plain stop request.
             await StopAfterFailedStartAsync(host).ConfigureAwait(false);
             return host.Services.GetService<RunStateController>()?.ExitCode ?? StewardExitCodes.Success;
@@ -99,7 +100,8 @@ public static class StewardHostExtensions
     {
         try
         {
-            using var timeout = new CancellationTokenSource(SettingsOf(host)?.ShutdownTimeout ?? s_defaultTimeout);
+            // The same slack over Steward's budget as the host's own stop gets, so Steward's accounting comes first.
+            using var timeout = new CancellationTokenSource((SettingsOf(host)?.ShutdownTimeout ?? s_defaultTimeout) + TimeSpan.FromSeconds(5));
             await host.StopAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)

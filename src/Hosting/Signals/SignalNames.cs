@@ -37,9 +37,10 @@ internal static class SignalNames
         var mac = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
         if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
-            if (number is < 1 or > 64)
+            var highest = mac ? 31 : 64;
+            if (number < 1 || number > highest)
             {
-                error = "a signal number must be between 1 and 64";
+                error = $"a signal number must be between 1 and {highest}";
                 return false;
             }
 

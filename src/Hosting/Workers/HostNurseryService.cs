@@ -7,14 +7,13 @@ namespace Steward.Hosting;
 
 /// <summary>
 /// Binds the host's <see cref="TaskNursery"/> (registered by <c>AddTaskNursery()</c>) to the host: a failed child stops the
-/// host with exit code 1; ApplicationStopping cancels the nursery; the stop awaits it within the shutdown budget.
+/// host with exit code 1; the stop closes it (cancels and awaits its children, within the shutdown budget) after the
+/// workers have stopped, so a worker winding down can still start or await children.
 /// </summary>
 internal sealed partial class HostNurseryService(
-    TaskNursery nursery, RunStateController controller, ShutdownBudget budget, IHostApplicationLifetime lifetime, ILogger<TaskNursery> logger)
-    : IHostedService, IDisposable
+    TaskNursery nursery, RunStateController controller, ShutdownBudget budget, ILogger<TaskNursery> logger)
+    : IHostedService
 {
-    private CancellationTokenRegistration _stopping;
-
     /// <summary>
     /// Creates the host nursery: named <paramref name="name"/>, or <c>name-2</c>, <c>name-3</c>... while a live nursery
     /// (another host in this process, say) has the name; a failed child stops the host with exit code 1 from the moment
@@ -36,17 +35,18 @@ internal sealed partial class HostNurseryService(
                 continue; // the name is taken by a live nursery
             }
 
+            if (attempt > 1)
+            {
+                LogRenamed(logger, name, nursery.Name);
+            }
+
             nursery.ChildFailed += (source, _, error) =>
                 controller.Exit(StewardExitCodes.Failure, $"a child of the host nursery '{source.Name}' failed: {error.Message}");
             return nursery;
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _stopping = lifetime.ApplicationStopping.Register(static n => ((TaskNursery)n!).Cancel(), nursery);
-        return Task.CompletedTask;
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -60,8 +60,6 @@ internal sealed partial class HostNurseryService(
             nursery.Abandon(); // or the container's disposal of the nursery would wait for the same children again
         }
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     private async Task CloseQuietlyAsync()
     {
@@ -84,6 +82,10 @@ internal sealed partial class HostNurseryService(
 
     [LoggerMessage(EventId = 2402, Level = LogLevel.Error, Message = "The host nursery {Nursery} closed with a failure")]
     private partial void LogCloseFailure(string nursery, Exception exception);
+
+    [LoggerMessage(EventId = 2403, Level = LogLevel.Warning,
+        Message = "A live nursery is already named {Name} (another host in this process?): the host nursery is {Actual}")]
+    private static partial void LogRenamed(ILogger logger, string name, string actual);
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Critical,
         Message = "The host nursery {Nursery} did not close within the shutdown timeout of {Timeout}; {Children} children abandoned")]

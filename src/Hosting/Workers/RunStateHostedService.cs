@@ -114,17 +114,20 @@ internal sealed partial class RunStateHostedService(
             LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
         }
 
-        // A run that has stopped can still be stuck after it: disposing the worker or its scope.
-        var disposing = _supervisors.Where(s => !s.Supervisor.IsCompleted && s.Instance.RunState.Status == RunStateStatus.Stopped).ToList();
-        foreach (var (instance, _) in disposing)
+        // A supervisor can also be stuck outside a run: creating the worker or its scoped services (Idle), or disposing
+        // them (Stopped).
+        var outsideRun = _supervisors
+            .Where(s => !s.Supervisor.IsCompleted && s.Instance.RunState.Status is RunStateStatus.Idle or RunStateStatus.Stopped)
+            .ToList();
+        foreach (var (instance, _) in outsideRun)
         {
-            LogDidNotDispose(instance.Name, instance.Index, budget.Timeout);
+            LogDidNotFinish(instance.Name, instance.Index, budget.Timeout, instance.RunState.Status);
         }
 
-        if (stuck.Count + disposing.Count > 0)
+        if (stuck.Count + outsideRun.Count > 0)
         {
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout,
-                $"{stuck.Count + disposing.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
+                $"{stuck.Count + outsideRun.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
         }
 
         controller.Host.StopCore(throwIfNotRunning: false);
@@ -163,8 +166,8 @@ internal sealed partial class RunStateHostedService(
     private partial void LogDidNotStop(string worker, int instance, TimeSpan timeout, RunStateStatus state, DateTimeOffset? lastCheckpoint, TimeSpan? sinceCheckpoint);
 
     [LoggerMessage(EventId = 2206, Level = LogLevel.Critical,
-        Message = "Worker {Worker}#{Instance} stopped but disposing it or its scope did not finish within the shutdown timeout of {Timeout}; abandoning it")]
-    private partial void LogDidNotDispose(string worker, int instance, TimeSpan timeout);
+        Message = "Worker {Worker}#{Instance} did not finish within the shutdown timeout of {Timeout}: state {State}, so creating or disposing the worker or its scoped services is what hangs; abandoning it")]
+    private partial void LogDidNotFinish(string worker, int instance, TimeSpan timeout, RunStateStatus state);
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Worker {Worker}#{Instance} is stalled: no checkpoint for {SinceCheckpoint}")]
     private partial void LogStalled(string worker, int instance, TimeSpan sinceCheckpoint);

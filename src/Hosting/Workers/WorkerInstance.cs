@@ -61,6 +61,7 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     public void Pause()
     {
         _pauseRequested = true;
+        Interlocked.MemoryBarrier(); // the request is visible before Converge reads the status (no store-load reordering)
         Converge();
     }
 
@@ -68,6 +69,7 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     public void Resume()
     {
         _pauseRequested = false;
+        Interlocked.MemoryBarrier(); // as in Pause
         Converge();
     }
 
