@@ -92,14 +92,14 @@ public sealed class Accessor<T>
     /// <param name="predicate">The value to wait for; <see langword="null"/> accepts any.</param>
     /// <param name="waitForWrite">Whether to ignore the current value and wait for a later write. Defaults to
     /// <see langword="true"/> without a predicate and <see langword="false"/> with one.</param>
-    /// <param name="cancellationToken">Cancels the wait, leaving no waiter behind.</param>
+    /// <param name="ct">Cancels the wait, leaving no waiter behind.</param>
     /// <returns>The value read.</returns>
-    public Task<T> GetAsync(Func<T, bool>? predicate = null, bool? waitForWrite = null, CancellationToken cancellationToken = default)
+    public Task<T> GetAsync(Func<T, bool>? predicate = null, bool? waitForWrite = null, CancellationToken ct = default)
     {
-        var acquire = Condition.AcquireAsync(cancellationToken);
+        var acquire = Condition.AcquireAsync(ct);
         return acquire.IsCompletedSuccessfully
-            ? GetLockedAsync(predicate, waitForWrite ?? predicate is null, cancellationToken)
-            : GetAfterLockAsync(acquire, predicate, waitForWrite ?? predicate is null, cancellationToken);
+            ? GetLockedAsync(predicate, waitForWrite ?? predicate is null, ct)
+            : GetAfterLockAsync(acquire, predicate, waitForWrite ?? predicate is null, ct);
     }
 
     /// <summary>
@@ -109,24 +109,24 @@ public sealed class Accessor<T>
     /// <param name="value">The new value.</param>
     /// <param name="waitForRead">First wait until a reader is waiting (every call waits for a reader of its own, and
     /// that reader receives <paramref name="value"/>).</param>
-    /// <param name="cancellationToken">Cancels the wait for a reader; nothing is written then.</param>
+    /// <param name="ct">Cancels the wait for a reader; nothing is written then.</param>
     /// <returns>A task that completes when the value is written.</returns>
-    public Task SetAsync(T value, bool waitForRead = false, CancellationToken cancellationToken = default)
+    public Task SetAsync(T value, bool waitForRead = false, CancellationToken ct = default)
     {
-        var acquire = Condition.AcquireAsync(cancellationToken);
+        var acquire = Condition.AcquireAsync(ct);
         return acquire.IsCompletedSuccessfully
-            ? SetLocked(value, waitForRead, cancellationToken)
-            : SetAfterLockAsync(acquire, value, waitForRead, cancellationToken);
+            ? SetLocked(value, waitForRead, ct)
+            : SetAfterLockAsync(acquire, value, waitForRead, ct);
     }
 
     /// <summary>Waits until a reader is waiting for a write (codestare's <c>has_waiting_read</c>).</summary>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <returns>A task that completes once a reader waits.</returns>
-    public async Task WhenReadWaitingAsync(CancellationToken cancellationToken = default)
+    public async Task WhenReadWaitingAsync(CancellationToken ct = default)
     {
-        using (await Condition.LockAsync(cancellationToken).ConfigureAwait(false))
+        using (await Condition.LockAsync(ct).ConfigureAwait(false))
         {
-            await Condition.WaitForAsync(_hasReader, cancellationToken).ConfigureAwait(false);
+            await Condition.WaitForAsync(_hasReader, ct).ConfigureAwait(false);
         }
     }
 
@@ -135,14 +135,14 @@ public sealed class Accessor<T>
 
     private static void Complete(List<Reader>? served) => served?.ForEach(r => r.TrySetResult(r.Delivered));
 
-    private async Task SetAfterLockAsync(ValueTask acquire, T value, bool waitForRead, CancellationToken cancellationToken)
+    private async Task SetAfterLockAsync(ValueTask acquire, T value, bool waitForRead, CancellationToken ct)
     {
         await acquire.ConfigureAwait(false);
-        await SetLocked(value, waitForRead, cancellationToken).ConfigureAwait(false);
+        await SetLocked(value, waitForRead, ct).ConfigureAwait(false);
     }
 
     /// <summary>The write, entered holding the lock.</summary>
-    private Task SetLocked(T value, bool waitForRead, CancellationToken cancellationToken)
+    private Task SetLocked(T value, bool waitForRead, CancellationToken ct)
     {
         if (waitForRead && _readers.Count == 0)
         {
@@ -150,7 +150,7 @@ public sealed class Accessor<T>
             var parked = new ParkedWrite(value);
             _parked.Enqueue(parked);
             Condition.Release();
-            return cancellationToken.CanBeCanceled ? WaitParkedAsync(parked, cancellationToken) : parked.Task;
+            return ct.CanBeCanceled ? WaitParkedAsync(parked, ct) : parked.Task;
         }
 
         List<Reader>? served;
@@ -171,14 +171,14 @@ public sealed class Accessor<T>
         return Task.CompletedTask;
     }
 
-    private async Task<T> GetAfterLockAsync(ValueTask acquire, Func<T, bool>? predicate, bool waitForWrite, CancellationToken cancellationToken)
+    private async Task<T> GetAfterLockAsync(ValueTask acquire, Func<T, bool>? predicate, bool waitForWrite, CancellationToken ct)
     {
         await acquire.ConfigureAwait(false);
-        return await GetLockedAsync(predicate, waitForWrite, cancellationToken).ConfigureAwait(false);
+        return await GetLockedAsync(predicate, waitForWrite, ct).ConfigureAwait(false);
     }
 
     /// <summary>The read, entered holding the lock.</summary>
-    private Task<T> GetLockedAsync(Func<T, bool>? predicate, bool waitForWrite, CancellationToken cancellationToken)
+    private Task<T> GetLockedAsync(Func<T, bool>? predicate, bool waitForWrite, CancellationToken ct)
     {
         Reader reader;
         List<Reader>? served = null;
@@ -253,16 +253,16 @@ public sealed class Accessor<T>
             });
         }
 
-        return cancellationToken.CanBeCanceled ? WaitReaderAsync(reader, cancellationToken) : reader.Task;
+        return ct.CanBeCanceled ? WaitReaderAsync(reader, ct) : reader.Task;
     }
 
-    private async Task<T> WaitReaderAsync(Reader reader, CancellationToken cancellationToken)
+    private async Task<T> WaitReaderAsync(Reader reader, CancellationToken ct)
     {
         try
         {
-            return await reader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.Task.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
             bool removed;
@@ -285,13 +285,13 @@ public sealed class Accessor<T>
         }
     }
 
-    private async Task WaitParkedAsync(ParkedWrite parked, CancellationToken cancellationToken)
+    private async Task WaitParkedAsync(ParkedWrite parked, CancellationToken ct)
     {
         try
         {
-            await parked.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await parked.Task.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The cancellation may be seen even though the write was taken, or already done: only the lock can say.
             await Condition.AcquireAsync(CancellationToken.None).ConfigureAwait(false);

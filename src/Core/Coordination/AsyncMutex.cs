@@ -27,9 +27,9 @@ internal sealed class AsyncMutex
     }
 
     /// <summary>Takes the lock; completes synchronously, allocation-free, when it is free.</summary>
-    /// <param name="cancellationToken">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
+    /// <param name="ct">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
     /// <returns>A task that completes once the caller holds the lock.</returns>
-    public ValueTask AcquireAsync(CancellationToken cancellationToken)
+    public ValueTask AcquireAsync(CancellationToken ct)
     {
         // Critical sections under this lock are a few instructions long: spin briefly (never sleeping) before queueing,
         // which spares an asynchronous wait (and a thread hop) for most contended acquisitions. A spinner cannot barge
@@ -52,15 +52,15 @@ internal sealed class AsyncMutex
                 return default;
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (ct.IsCancellationRequested)
             {
-                return ValueTask.FromCanceled(cancellationToken);
+                return ValueTask.FromCanceled(ct);
             }
 
             node = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
 
-        return WaitAsync(node, cancellationToken);
+        return WaitAsync(node, ct);
     }
 
     /// <summary>Releases the lock, handing it to the oldest waiter if there is one.</summary>
@@ -89,13 +89,13 @@ internal sealed class AsyncMutex
         next?.TrySetResult(); // outside the lock: the new owner runs asynchronously anyway
     }
 
-    private async ValueTask WaitAsync(LinkedListNode<TaskCompletionSource> node, CancellationToken cancellationToken)
+    private async ValueTask WaitAsync(LinkedListNode<TaskCompletionSource> node, CancellationToken ct)
     {
         try
         {
-            await node.Value.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await node.Value.Task.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             lock (_gate)
             {

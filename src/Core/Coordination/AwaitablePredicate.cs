@@ -54,16 +54,16 @@ public sealed class AwaitablePredicate
     public TaskAwaiter GetAwaiter() => WaitAsync().GetAwaiter();
 
     /// <summary>Waits until the predicate holds.</summary>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <returns>A task that completes once the predicate holds.</returns>
     /// <exception cref="TimeoutException">The timeout given at construction elapsed first.</exception>
-    public async Task WaitAsync(CancellationToken cancellationToken = default)
+    public async Task WaitAsync(CancellationToken ct = default)
     {
         using var deadline = _timeout is { } timeout && timeout != Timeout.InfiniteTimeSpan
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct)
             : null;
         deadline?.CancelAfter(_timeout!.Value);
-        var token = deadline?.Token ?? cancellationToken;
+        var token = deadline?.Token ?? ct;
         try
         {
             using (await Condition.LockAsync(token).ConfigureAwait(false))
@@ -71,7 +71,7 @@ public sealed class AwaitablePredicate
                 await Condition.WaitForAsync(_predicate, token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (deadline is not null && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline is not null && !ct.IsCancellationRequested)
         {
             throw new TimeoutException($"The awaited predicate did not become true within {_timeout}.");
         }

@@ -55,25 +55,25 @@ public partial class DeferredCalls<T>
 
     /// <summary>
     /// Runs calls as they arrive, one at a time, first in first out, awaiting asynchronous ones (gevent_async's
-    /// <c>process(forever=True)</c>), until <see cref="StopProcessing"/>, <paramref name="cancellationToken"/>, or the
+    /// <c>process(forever=True)</c>), until <see cref="StopProcessing"/>, <paramref name="ct"/>, or the
     /// handler closing.
     /// </summary>
     /// <param name="whitelist">If given, only calls with these names run; the others stay queued, in order, for a later
     /// pass.</param>
-    /// <param name="cancellationToken">Ends the loop: at once while idle, else after the current call (which is not
+    /// <param name="ct">Ends the loop: at once while idle, else after the current call (which is not
     /// itself cancelled by it), with <see cref="OperationCanceledException"/>.</param>
     /// <returns>A task that completes when the loop ends: normally after <see cref="StopProcessing"/> or once closing
-    /// began (the drain takes over), cancelled by <paramref name="cancellationToken"/>.</returns>
+    /// began (the drain takes over), cancelled by <paramref name="ct"/>.</returns>
     /// <remarks>
     /// The processing role is taken before this returns; the loop runs on the thread pool (not on the caller's thread or
     /// synchronization context), one call at a time. Use <see cref="ProcessPending"/> from the owner's own thread when the
     /// calls need that thread.
     /// </remarks>
     /// <exception cref="InvalidOperationException">Another pass is processing this handler now.</exception>
-    public async Task ProcessAsync(IReadOnlyCollection<string>? whitelist = null, CancellationToken cancellationToken = default)
+    public async Task ProcessAsync(IReadOnlyCollection<string>? whitelist = null, CancellationToken ct = default)
     {
         var filter = CallFilter.From(whitelist);
-        cancellationToken.ThrowIfCancellationRequested();
+        ct.ThrowIfCancellationRequested();
         if (!EnterProcessing())
         {
             return;
@@ -87,7 +87,7 @@ public partial class DeferredCalls<T>
             var pass = new Pass(filter, budget: -1, draining: false);
             while (true)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                ct.ThrowIfCancellationRequested();
                 if (TryTakeNext(ref pass, out var entry))
                 {
                     var pending = Execute(entry);
@@ -108,13 +108,13 @@ public partial class DeferredCalls<T>
                 // have changed before reading _sleeping: each of them writes first and reads _sleeping after (Dekker).
                 Interlocked.Exchange(ref _sleeping, 1);
                 if (!_queue.IsEmpty || Volatile.Read(ref _stopRequested) != 0 || _phase != OpenPhase
-                    || cancellationToken.IsCancellationRequested)
+                    || ct.IsCancellationRequested)
                 {
                     Volatile.Write(ref _sleeping, 0);
                     continue;
                 }
 
-                await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await _signal.WaitAsync(ct).ConfigureAwait(false);
             }
         }
         finally

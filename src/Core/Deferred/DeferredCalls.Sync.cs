@@ -12,7 +12,7 @@ public partial class DeferredCalls<T>
     /// <param name="call">The call, for example <c>m =&gt; m.Count</c>.</param>
     /// <param name="timeout">How long the caller waits, from now (including any wait for room); null waits for ever.
     /// The timeout applies to this call only.</param>
-    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
+    /// <param name="ct">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task with the call's result, or its exception (same type and message).</returns>
     /// <exception cref="TimeoutException">The timeout passed. If the call had not started it is removed and never
@@ -25,7 +25,7 @@ public partial class DeferredCalls<T>
     public Task<TResult> SyncAsync<TResult>(
         Func<T, TResult> call,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default,
+        CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -34,20 +34,20 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<TResult>(call, name, timeout, cancellationToken);
+        return Submit<TResult>(call, name, timeout, ct);
     }
 
     /// <summary>Queues <paramref name="call"/> and completes once the processor has run it; see
     /// <see cref="SyncAsync{TResult}(Func{T, TResult}, TimeSpan?, CancellationToken, string?)"/>.</summary>
     /// <param name="call">The call, for example <c>m =&gt; m.Reset()</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
+    /// <param name="ct">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task that completes when the call has run, with its exception if it threw.</returns>
     public Task SyncAsync(
         Action<T> call,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default,
+        CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -56,55 +56,55 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<object?>(call, name, timeout, cancellationToken);
+        return Submit<object?>(call, name, timeout, ct);
     }
 
     /// <summary>
     /// Queues an asynchronous call and completes with its result; the processor awaits it before the next call. Its
-    /// token is cancelled by the timeout, by <paramref name="cancellationToken"/>, or at the drain deadline of
+    /// token is cancelled by the timeout, by <paramref name="ct"/>, or at the drain deadline of
     /// <see cref="DisposeAsync"/>; see <see cref="SyncAsync{TResult}(Func{T, TResult}, TimeSpan?, CancellationToken, string?)"/>.
     /// </summary>
     /// <typeparam name="TResult">The call's result type.</typeparam>
     /// <param name="call">The call, for example <c>(m, ct) =&gt; m.LoadAsync(id, ct)</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
+    /// <param name="ct">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task with the call's result, or its exception.</returns>
     public Task<TResult> SyncAsync<TResult>(
         Func<T, CancellationToken, ValueTask<TResult>> call,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default,
+        CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         if (IsInsideOwnCall())
         {
-            return RunInline(call, cancellationToken);
+            return RunInline(call, ct);
         }
 
-        return Submit<TResult>(call, name, timeout, cancellationToken);
+        return Submit<TResult>(call, name, timeout, ct);
     }
 
     /// <summary>Queues an asynchronous call without a result and completes once it has run; see
     /// <see cref="SyncAsync{TResult}(Func{T, CancellationToken, ValueTask{TResult}}, TimeSpan?, CancellationToken, string?)"/>.</summary>
     /// <param name="call">The call, for example <c>(m, ct) =&gt; m.SaveAsync(ct)</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
+    /// <param name="ct">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task that completes when the call has run, with its exception if it threw.</returns>
     public Task SyncAsync(
         Func<T, CancellationToken, ValueTask> call,
         TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default,
+        CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         if (IsInsideOwnCall())
         {
-            return RunInline(call, cancellationToken);
+            return RunInline(call, ct);
         }
 
-        return Submit<object?>(call, name, timeout, cancellationToken);
+        return Submit<object?>(call, name, timeout, ct);
     }
 
     /// <summary>
@@ -182,11 +182,11 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private Task<TResult> RunInline<TResult>(Func<T, CancellationToken, ValueTask<TResult>> call, CancellationToken cancellationToken)
+    private Task<TResult> RunInline<TResult>(Func<T, CancellationToken, ValueTask<TResult>> call, CancellationToken ct)
     {
         try
         {
-            return call(Target, cancellationToken).AsTask();
+            return call(Target, ct).AsTask();
         }
         catch (Exception ex)
         {
@@ -194,11 +194,11 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private Task RunInline(Func<T, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
+    private Task RunInline(Func<T, CancellationToken, ValueTask> call, CancellationToken ct)
     {
         try
         {
-            return call(Target, cancellationToken).AsTask();
+            return call(Target, ct).AsTask();
         }
         catch (Exception ex)
         {
@@ -207,7 +207,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>The queuing core behind every <c>Sync</c>/<c>SyncAsync</c>.</summary>
-    private Task<TResult> Submit<TResult>(Delegate call, string? expression, TimeSpan? timeout, CancellationToken cancellationToken)
+    private Task<TResult> Submit<TResult>(Delegate call, string? expression, TimeSpan? timeout, CancellationToken ct)
     {
         ValidateTimeout(timeout);
         if (timeout == Timeout.InfiniteTimeSpan)
@@ -216,9 +216,9 @@ public partial class DeferredCalls<T>
         }
 
         var name = CallNames.Resolve(expression);
-        if (cancellationToken.IsCancellationRequested)
+        if (ct.IsCancellationRequested)
         {
-            return Task.FromCanceled<TResult>(cancellationToken);
+            return Task.FromCanceled<TResult>(ct);
         }
 
         if (_phase != OpenPhase)
@@ -226,7 +226,7 @@ public partial class DeferredCalls<T>
             return Task.FromException<TResult>(ClosedFor(name));
         }
 
-        var queued = new QueuedCall<TResult>(this, call, name, cancellationToken);
+        var queued = new QueuedCall<TResult>(this, call, name, ct);
         if (_slots is not null)
         {
             if (!_slots.Wait(0, CancellationToken.None))
@@ -234,7 +234,7 @@ public partial class DeferredCalls<T>
                 return _fullMode == DeferredCallFullMode.Throw
                     ? Task.FromException<TResult>(new InvalidOperationException(
                         $"DeferredCalls '{Name}' is full (capacity {_capacity}): call '{name}' was rejected."))
-                    : SubmitWhenRoomAsync(queued, name, timeout, cancellationToken);
+                    : SubmitWhenRoomAsync(queued, name, timeout, ct);
             }
 
             queued.HoldsSlot = true;
@@ -249,22 +249,22 @@ public partial class DeferredCalls<T>
 
     /// <summary>Wait mode, queue full: waits asynchronously for room, within the call's timeout, then queues.</summary>
     private async Task<TResult> SubmitWhenRoomAsync<TResult>(
-        QueuedCall<TResult> queued, string name, TimeSpan? timeout, CancellationToken cancellationToken)
+        QueuedCall<TResult> queued, string name, TimeSpan? timeout, CancellationToken ct)
     {
         var started = _timeProvider.GetTimestamp();
         using var timer = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(
-            cancellationToken, _rejectWaiters.Token, timer?.Token ?? CancellationToken.None);
+            ct, _rejectWaiters.Token, timer?.Token ?? CancellationToken.None);
         try
         {
             await _slots!.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (ct.IsCancellationRequested)
             {
                 throw new OperationCanceledException(
-                    $"DeferredCalls '{Name}': call '{name}' was cancelled while waiting for room; it never ran.", cancellationToken);
+                    $"DeferredCalls '{Name}': call '{name}' was cancelled while waiting for room; it never ran.", ct);
             }
 
             if (_rejectWaiters.IsCancellationRequested)

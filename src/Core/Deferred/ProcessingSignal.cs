@@ -41,9 +41,9 @@ internal sealed class ProcessingSignal : IValueTaskSource
     }
 
     /// <summary>Waits for the next <see cref="Set"/> (or consumes one that came first). One waiter at a time.</summary>
-    /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
+    /// <param name="ct">Ends the wait with <see cref="OperationCanceledException"/>.</param>
     /// <returns>A value task that completes when set.</returns>
-    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    public ValueTask WaitAsync(CancellationToken ct)
     {
         lock (_lock)
         {
@@ -53,18 +53,18 @@ internal sealed class ProcessingSignal : IValueTaskSource
                 return default;
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (ct.IsCancellationRequested)
             {
-                return ValueTask.FromCanceled(cancellationToken);
+                return ValueTask.FromCanceled(ct);
             }
 
             _core.Reset();
             _waiting = true;
         }
 
-        if (cancellationToken.CanBeCanceled)
+        if (ct.CanBeCanceled)
         {
-            _registration = cancellationToken.UnsafeRegister(
+            _registration = ct.UnsafeRegister(
                 static (state, token) => ((ProcessingSignal)state!).Cancel(token), this);
         }
 

@@ -276,14 +276,14 @@ public sealed partial class TaskNursery : IAsyncDisposable
 
     /// <summary>Waits until the children running now have ended, without cancelling them and without rethrowing their
     /// failures (the policy handles those).</summary>
-    /// <param name="cancellationToken">Cancels the wait (not the children).</param>
+    /// <param name="ct">Cancels the wait (not the children).</param>
     /// <returns>A task that completes when they have ended.</returns>
-    public async Task WhenAllAsync(CancellationToken cancellationToken = default)
+    public async Task WhenAllAsync(CancellationToken ct = default)
     {
         var running = _children.Snapshot().Select(c => c.Task).ToArray();
 
-        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
+        await Task.WhenAll(running).WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ct.ThrowIfCancellationRequested();
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// Opens: the first open of a cycle runs <see cref="StartupAsync"/>; later ones only count. Waits while a
     /// startup or shutdown is in progress. Completes synchronously, allocation-free, when already open.
     /// </summary>
-    /// <param name="cancellationToken">Cancels this opener's wait; given to <see cref="StartupAsync"/> when this
+    /// <param name="ct">Cancels this opener's wait; given to <see cref="StartupAsync"/> when this
     /// call runs it (then every waiting opener sees the cancellation as the startup's failure).</param>
     /// <param name="callerFile">Filled in by the compiler.</param>
     /// <param name="callerLine">Filled in by the compiler.</param>
@@ -97,7 +97,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// <returns>The lease that closes this open, once.</returns>
     /// <exception cref="ObjectDisposedException">The resource was disposed.</exception>
     public ValueTask<OpenLease> OpenAsync(
-        CancellationToken cancellationToken = default,
+        CancellationToken ct = default,
         [CallerFilePath] string callerFile = "",
         [CallerLineNumber] int callerLine = 0,
         [CallerMemberName] string callerMember = "")
@@ -105,7 +105,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
         var site = new CallSite(callerFile, callerLine, callerMember);
         return TryAddOpenFast()
             ? new ValueTask<OpenLease>(IssueLease(site))
-            : OpenSlowAsync(site, cancellationToken);
+            : OpenSlowAsync(site, ct);
     }
 
     /// <summary>Opens synchronously; see <see cref="OpenAsync"/>. Blocks while a startup or shutdown runs.</summary>
@@ -167,10 +167,10 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// Waits for the final close of the current cycle (cs.resources' <c>join</c>); completes at once if the resource
     /// is closed now.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <returns>A task that completes when the resource is closed.</returns>
     /// <exception cref="ClosedException">The resource has never been opened.</exception>
-    public Task JoinAsync(CancellationToken cancellationToken = default)
+    public Task JoinAsync(CancellationToken ct = default)
     {
         Task closed;
         lock (_lock)
@@ -186,7 +186,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
             closed = _closedSignal.Task;
         }
 
-        return closed.WaitAsync(cancellationToken);
+        return closed.WaitAsync(ct);
     }
 
     /// <summary>
@@ -247,9 +247,9 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// which the final close unwinds in reverse order. If this throws, what it pushed is unwound at once.
     /// </summary>
     /// <param name="shutdown">The cycle's shutdown stack.</param>
-    /// <param name="cancellationToken">The token of the opener that runs the startup.</param>
+    /// <param name="ct">The token of the opener that runs the startup.</param>
     /// <returns>A task that completes when the resource is ready.</returns>
-    protected virtual ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) => default;
+    protected virtual ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken ct) => default;
 
     /// <summary>Throws <see cref="ClosedException"/> unless open (cs.resources' <c>@not_closed</c>).</summary>
     /// <exception cref="ClosedException">Not open; the message says whether it was never opened or where it was closed.</exception>
@@ -291,18 +291,18 @@ public abstract partial class MultiOpen : IAsyncDisposable
         return false;
     }
 
-    private async ValueTask<OpenLease> OpenSlowAsync(CallSite site, CancellationToken cancellationToken)
+    private async ValueTask<OpenLease> OpenSlowAsync(CallSite site, CancellationToken ct)
     {
-        await AddOpenSlowAsync(cancellationToken).ConfigureAwait(false);
+        await AddOpenSlowAsync(ct).ConfigureAwait(false);
         return IssueLease(site);
     }
 
     /// <summary>Adds one open, starting a cycle, joining a startup or waiting out a shutdown as the phase requires.</summary>
-    private async ValueTask AddOpenSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask AddOpenSlowAsync(CancellationToken ct)
     {
         while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            ct.ThrowIfCancellationRequested();
             Cycle? toStart = null;
             Cycle? toJoin = null;
             Task? shutdown = null;
@@ -331,28 +331,28 @@ public abstract partial class MultiOpen : IAsyncDisposable
 
             if (toStart is not null)
             {
-                await StartCycleAsync(toStart, cancellationToken).ConfigureAwait(false);
+                await StartCycleAsync(toStart, ct).ConfigureAwait(false);
                 return;
             }
 
             if (toJoin is not null)
             {
-                await JoinStartupAsync(toJoin, cancellationToken).ConfigureAwait(false);
+                await JoinStartupAsync(toJoin, ct).ConfigureAwait(false);
                 return;
             }
 
             // Startup and shutdown never overlap: wait for this shutdown, then start a fresh cycle.
-            await shutdown!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await shutdown!.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask StartCycleAsync(Cycle cycle, CancellationToken cancellationToken)
+    private async ValueTask StartCycleAsync(Cycle cycle, CancellationToken ct)
     {
         var shutdown = new AsyncExitStack();
         Exception? failure = null;
         try
         {
-            await StartupAsync(shutdown, cancellationToken).ConfigureAwait(false);
+            await StartupAsync(shutdown, ct).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -407,13 +407,13 @@ public abstract partial class MultiOpen : IAsyncDisposable
         ExceptionDispatchInfo.Throw(failure);
     }
 
-    private async ValueTask JoinStartupAsync(Cycle cycle, CancellationToken cancellationToken)
+    private async ValueTask JoinStartupAsync(Cycle cycle, CancellationToken ct)
     {
         try
         {
-            await cycle.Started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await cycle.Started.Task.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             bool counted;
             lock (_lock)
@@ -606,7 +606,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     private sealed class DelegateMultiOpen(string name, Func<AsyncExitStack, CancellationToken, ValueTask> startup)
         : MultiOpen(name)
     {
-        protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) =>
-            startup(shutdown, cancellationToken);
+        protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken ct) =>
+            startup(shutdown, ct);
     }
 }

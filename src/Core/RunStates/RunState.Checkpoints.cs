@@ -27,17 +27,17 @@ public partial class RunState
     /// <see cref="OperationCanceledException"/> if cancelled. Completes synchronously, allocation-free,
     /// when running and not cancelled.
     /// </summary>
-    /// <param name="cancellationToken">Cancels only the wait while paused.</param>
-    /// <exception cref="OperationCanceledException">The RunState is cancelled, or <paramref name="cancellationToken"/> was.</exception>
-    public ValueTask ThrowIfCancelledAsync(CancellationToken cancellationToken = default)
+    /// <param name="ct">Cancels only the wait while paused.</param>
+    /// <exception cref="OperationCanceledException">The RunState is cancelled, or <paramref name="ct"/> was.</exception>
+    public ValueTask ThrowIfCancelledAsync(CancellationToken ct = default)
     {
         _checkpoints++;
-        if (_flags == 0 && !cancellationToken.IsCancellationRequested)
+        if (_flags == 0 && !ct.IsCancellationRequested)
         {
             return default;
         }
 
-        return ThrowIfCancelledSlowAsync(cancellationToken);
+        return ThrowIfCancelledSlowAsync(ct);
     }
 
     /// <summary>
@@ -57,17 +57,17 @@ public partial class RunState
     /// The asynchronous pause point: awaits, without holding a thread, while paused; completes once resumed,
     /// cancelled or stopped. Never throws for this RunState's cancellation.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public ValueTask WaitIfPausedAsync(CancellationToken cancellationToken = default)
+    /// <param name="ct">Cancels the wait.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    public ValueTask WaitIfPausedAsync(CancellationToken ct = default)
     {
         _checkpoints++;
         if ((_flags & PausedFlag) == 0)
         {
-            return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
+            return ct.IsCancellationRequested ? ValueTask.FromCanceled(ct) : default;
         }
 
-        return WaitWhilePausedAsync(cancellationToken);
+        return WaitWhilePausedAsync(ct);
     }
 
     /// <summary>
@@ -75,10 +75,10 @@ public partial class RunState
     /// throwing, when this RunState is cancelled (cs.resources' <c>sleep</c>, without its step polling).
     /// </summary>
     /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
-    /// <param name="cancellationToken">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
+    /// <param name="ct">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    public Task SleepAsync(TimeSpan delay, CancellationToken ct = default)
     {
         if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
         {
@@ -86,12 +86,12 @@ public partial class RunState
                 $"RunState '{Name}': a sleep delay must not be negative.");
         }
 
-        if (cancellationToken.IsCancellationRequested)
+        if (ct.IsCancellationRequested)
         {
-            return Task.FromCanceled(cancellationToken);
+            return Task.FromCanceled(ct);
         }
 
-        return IsCancelled || delay == TimeSpan.Zero ? Task.CompletedTask : SleepCoreAsync(delay, cancellationToken);
+        return IsCancelled || delay == TimeSpan.Zero ? Task.CompletedTask : SleepCoreAsync(delay, ct);
     }
 
     /// <summary>
@@ -113,12 +113,12 @@ public partial class RunState
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The items.</param>
-    /// <param name="cancellationToken">Passed to <paramref name="source"/> and to the pause waits.</param>
+    /// <param name="ct">Passed to <paramref name="source"/> and to the pause waits.</param>
     /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
-    public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return IterateCoreAsync(source, cancellationToken);
+        return IterateCoreAsync(source, ct);
     }
 
     private OperationCanceledException NewCanceledException(string? message) =>
@@ -134,9 +134,9 @@ public partial class RunState
         }
     }
 
-    private ValueTask ThrowIfCancelledSlowAsync(CancellationToken cancellationToken)
+    private ValueTask ThrowIfCancelledSlowAsync(CancellationToken ct)
     {
-        var paused = WaitWhilePausedAsync(cancellationToken);
+        var paused = WaitWhilePausedAsync(ct);
         if (!paused.IsCompletedSuccessfully)
         {
             return AfterPauseAsync(this, paused);
@@ -166,34 +166,34 @@ public partial class RunState
         }
     }
 
-    private ValueTask WaitWhilePausedAsync(CancellationToken cancellationToken)
+    private ValueTask WaitWhilePausedAsync(CancellationToken ct)
     {
-        if (cancellationToken.IsCancellationRequested)
+        if (ct.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled(cancellationToken);
+            return ValueTask.FromCanceled(ct);
         }
 
-        return _resumeGate is null ? default : Core(this, cancellationToken);
+        return _resumeGate is null ? default : Core(this, ct);
 
-        static async ValueTask Core(RunState self, CancellationToken cancellationToken)
+        static async ValueTask Core(RunState self, CancellationToken ct)
         {
             while (self._resumeGate is { } gate)
             {
-                await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await gate.Task.WaitAsync(ct).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task SleepCoreAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task SleepCoreAsync(TimeSpan delay, CancellationToken ct)
     {
         var token = Token;
-        using var linked = cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken)
+        using var linked = ct.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(token, ct)
             : null;
         // Woken early by this RunState's cancellation: return quietly (the caller's next checkpoint throws). Awaited
         // without throwing, because a stop wakes every sleeping worker at once and exceptions are not free.
         await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
+        ct.ThrowIfCancellationRequested();
     }
 
     private IEnumerable<T> IterateCore<T>(IEnumerable<T> source)
@@ -212,14 +212,14 @@ public partial class RunState
     }
 
     private async IAsyncEnumerable<T> IterateCoreAsync<T>(
-        IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken ct)
     {
-        var items = source.GetAsyncEnumerator(cancellationToken);
+        var items = source.GetAsyncEnumerator(ct);
         await using (items.ConfigureAwait(false))
         {
             while (true)
             {
-                await WaitIfPausedAsync(cancellationToken).ConfigureAwait(false);
+                await WaitIfPausedAsync(ct).ConfigureAwait(false);
                 if (IsCancelled || !await items.MoveNextAsync().ConfigureAwait(false))
                 {
                     yield break;
