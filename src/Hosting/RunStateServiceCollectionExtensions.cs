@@ -37,6 +37,8 @@ public static class RunStateServiceCollectionExtensions
             .BindConfiguration(StewardOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StewardOptions>, StewardOptionsValidator>();
+        services.AddOptions<WorkerNameCheck>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerNameCheck>, WorkerNameCheck.Validator>();
 
         // The host's own stop must outlast Steward's budget, so Steward's accounting (and exit code 3) comes first.
         // (Read leniently: the host is built before validation runs, and validation reports a bad value properly.)

@@ -27,7 +27,7 @@ internal sealed class StewardOptionsValidator(WorkerCatalog catalog) : IValidate
             if (!catalog.Contains(worker))
             {
                 var known = string.Join(", ", catalog.Workers.Select(w => w.Name));
-                failures.Add($"{key} configures a worker that is not registered (registered: {(known.Length == 0 ? "none" : known)}).");
+                failures.Add($"{key} configures a worker that is not registered with AddWorker (registered: {(known.Length == 0 ? "none" : known)}).");
             }
 
             if (settings is null)

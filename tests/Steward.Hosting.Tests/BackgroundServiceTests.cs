@@ -66,6 +66,48 @@ public class BackgroundServiceTests
         Assert.Contains("background service Failing failed: the feed went away", host.Logs.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_background_service_named_like_an_AddWorker_worker_fails_the_start_before_anything_starts()
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<CountingWorker>("Legacy"), services: s =>
+        {
+            s.AddSingleton(probe);
+            s.AddHostedService<LegacyService>();
+        });
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(host.StartAsync);
+
+        var failure = Assert.Single(error.Failures);
+        Assert.Contains($"{typeof(LegacyService).FullName} is named 'Legacy', like a worker added with AddWorker", failure, StringComparison.Ordinal);
+        Assert.Equal(0, probe.Attempts);
+        Assert.False(probe.Running.Task.IsCompleted);
+        Assert.Empty(host.Controller.Workers);
+    }
+
+    [Fact]
+    public async Task Two_background_services_with_one_name_fail_the_start()
+    {
+        await using var host = TestHost.Build(_ => { }, services: s =>
+        {
+            s.AddHostedService<FailingService>();
+            s.AddHostedService<OtherFailingService>();
+        });
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(host.StartAsync);
+
+        Assert.Contains($"Two background services are named 'failing' (the second is {typeof(OtherFailingService).FullName})",
+            Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.Empty(host.Controller.Workers);
+    }
+
+    private sealed class OtherFailingService : RunStateBackgroundService
+    {
+        public override string WorkerName => "failing"; // names compare case-insensitively, as configuration keys do
+
+        protected override Task ExecuteAsync(RunState runState) => throw new InvalidOperationException("must not run");
+    }
+
     private sealed class FailingService : RunStateBackgroundService
     {
         public override string WorkerName => "Failing";

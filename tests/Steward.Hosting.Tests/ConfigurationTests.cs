@@ -22,7 +22,12 @@ public class ConfigurationTests
         { "Steward:Signals:Pause", "15", "Steward:Signals:Pause: '15' is not usable: signal 15 cannot be used" },
         { "Steward:Signals:Pause", "9", "Steward:Signals:Pause: '9' is not usable: signal 9 cannot be used" },
         { "Steward:Signals:Pause", "1", "Steward:Signals:Reload: 'SIGHUP' is already used by Steward:Signals:Pause" },
-        { "Steward:Workers:Flakey:Instances", "2", "Steward:Workers:Flakey configures a worker that is not registered (registered: Flaky)" },
+        { "Steward:Signals:Pause", "11", "Steward:Signals:Pause: '11' is not usable: signal 11 cannot be used: it reports a fault" },
+        { "Steward:Signals:Resume", "28", "Steward:Signals:Resume: '28' is not usable: signal 28 cannot be used: SIGWINCH is used by the console" },
+        { "Steward:Signals:Resume", "65", "Steward:Signals:Resume: '65' is not usable: a signal number must be between 1 and" },
+        { "Steward:Workers:Flaky:Restart:MaxBackoff", "-00:00:01", "Steward:Workers:Flaky:Restart:MaxBackoff must not be negative (got '-00:00:01')" },
+        { "Steward:Workers:Flaky:Restart:MaxBackoff", "00:00:00.500", "Steward:Workers:Flaky:Restart:MaxBackoff ('00:00:00.5000000') must not be shorter than InitialBackoff" },
+        { "Steward:Workers:Flakey:Instances", "2", "Steward:Workers:Flakey configures a worker that is not registered with AddWorker (registered: Flaky)" },
     };
 
     [Theory]

@@ -112,7 +112,7 @@ public class HealthTests
     }
 
     [Fact]
-    public async Task A_faulted_worker_is_Unhealthy_and_all_running_is_Healthy()
+    public async Task All_running_is_Healthy()
     {
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<CountingWorker>("Counting"),
@@ -128,6 +128,34 @@ public class HealthTests
         var report = await ReportAsync(health);
         Assert.Equal(HealthStatus.Healthy, report.Status);
         Assert.Equal("1 worker instance(s) running", report.Entries["steward"].Description);
+        Assert.Equal("Running", report.Entries["steward"].Data["Counting#0"]);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_faulted_worker_is_Unhealthy()
+    {
+        var probe = new Probe();
+        var failing = new Probe { FailTimes = -1 };
+        await using var host = TestHost.Build(
+            b => b.AddWorker<CountingWorker>("Counting").AddWorker<FlakyWorker>("Flaky"),
+            new Dictionary<string, string?> { ["Steward:Workers:Flaky:Restart:Policy"] = "Never" },
+            services: s =>
+            {
+                s.AddSingleton(probe);
+                s.AddSingleton(new FlakyProbe(failing));
+                s.AddScoped<FlakyWorker>(sp => new FlakyWorker(sp.GetRequiredService<FlakyProbe>().Probe, sp));
+                s.AddHealthChecks().AddRunStateHealthCheck();
+            });
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await host.StartAsync();
+        await host.Stopping.WaitAsync(TimeSpan.FromSeconds(30)); // Never: the failure stops the host
+
+        var report = await ReportAsync(health);
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Equal("Faulted", report.Entries["steward"].Data["Flaky#0"]);
+        Assert.Contains("Flaky#0 Faulted", report.Entries["steward"].Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("Counting", report.Entries["steward"].Description, StringComparison.Ordinal);
         await host.StopAsync();
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Steward.Hosting;
 
@@ -53,9 +54,10 @@ internal sealed partial class StewardLifetime(
 
         // Invalid names are reported by options validation, which fails the start right after this.
         var signals = settings.Current.Signals;
-        RegisterOptional(signals.Pause, "pause", _ => controller.PauseAll());
-        RegisterOptional(signals.Resume, "resume", _ => controller.ResumeAll());
-        RegisterOptional(signals.Reload, "reload", OnReload);
+        var defaults = new SignalOptions();
+        RegisterOptional(signals.Pause, defaults.Pause, "Pause", _ => controller.PauseAll());
+        RegisterOptional(signals.Resume, defaults.Resume, "Resume", _ => controller.ResumeAll());
+        RegisterOptional(signals.Reload, defaults.Reload, "Reload", OnReload);
         return Task.CompletedTask;
     }
 
@@ -108,14 +110,17 @@ internal sealed partial class StewardLifetime(
         }
     }
 
-    private void RegisterOptional(string? name, string purpose, Action<PosixSignalContext> handler)
+    // A configured signal this platform cannot deliver is a configuration error (exit code 2): the operator asked for
+    // it. The defaults only log a warning where they are unsupported (Windows), so the same settings work everywhere.
+    private void RegisterOptional(string? name, string defaultName, string setting, Action<PosixSignalContext> handler)
     {
         if (!SignalNames.TryParse(name, out var signal, out _) || signal is not { } parsed)
         {
             return;
         }
 
-        Register(parsed, context =>
+        var purpose = setting.ToLowerInvariant();
+        var registered = Register(parsed, context =>
         {
             context.Cancel = true;
             LogSignal(context.Signal, purpose);
@@ -128,17 +133,26 @@ internal sealed partial class StewardLifetime(
                 LogSignalFailed(context.Signal, purpose, ex); // a signal handler must not take the process down
             }
         });
+        if (registered is { } reason && !string.Equals(name?.Trim(), defaultName, StringComparison.OrdinalIgnoreCase))
+        {
+            var key = $"{StewardOptions.Section}:{nameof(StewardOptions.Signals)}:{setting}";
+            throw new OptionsValidationException(StewardOptions.Section, typeof(StewardOptions),
+                [$"{key}: '{name}' cannot be handled on this platform: {reason}."]);
+        }
     }
 
-    private void Register(PosixSignal signal, Action<PosixSignalContext> handler)
+    // Null when registered; otherwise why not (already logged).
+    private string? Register(PosixSignal signal, Action<PosixSignalContext> handler)
     {
         try
         {
             _registrations.Add(PosixSignalRegistration.Create(signal, handler));
+            return null;
         }
-        catch (Exception ex) when (ex is PlatformNotSupportedException or IOException)
+        catch (Exception ex) when (ex is PlatformNotSupportedException or IOException or ArgumentOutOfRangeException)
         {
             LogSignalUnsupported(signal, ex.Message);
+            return ex.Message;
         }
     }
 
