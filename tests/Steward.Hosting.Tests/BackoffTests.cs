@@ -3,7 +3,7 @@ namespace Steward.Hosting.Tests;
 /// <summary>The delay before restart n is min(MaxBackoff, InitialBackoff·2ⁿ), varied by ±Jitter.</summary>
 public class BackoffTests
 {
-    private static readonly RestartOptions Plain = new()
+    private static readonly RestartOptions s_plain = new()
     {
         InitialBackoff = TimeSpan.FromSeconds(1),
         MaxBackoff = TimeSpan.FromSeconds(30),
@@ -20,7 +20,7 @@ public class BackoffTests
     [InlineData(1_000, 30)] // no overflow, however many restarts
     [InlineData(int.MaxValue, 30)]
     public void Doubles_from_InitialBackoff_up_to_MaxBackoff(int attempt, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), Backoff.Delay(attempt, Plain, random: 0.37));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Backoff.Delay(attempt, s_plain, random: 0.37));
 
     [Theory]
     [InlineData(0.0, 3.2)]  // the low end: -20 %
