@@ -37,6 +37,52 @@ public sealed class HostProcessTests : IDisposable
     }
 
     [UnixFact]
+    public async Task Sigquit_stops_gracefully_with_exit_code_0()
+    {
+        await using var host = Start("workers");
+        await host.ExpectAllAsync("Application started", "running Ticker#0");
+
+        host.Signal(PosixSignal.SIGQUIT);
+
+        Assert.Equal(0, await host.WaitForExitAsync());
+        Assert.Contains("Received SIGQUIT: stopping gracefully", host.Transcript, StringComparison.Ordinal);
+        Assert.Contains("state Ticker#0 Stopping->Stopped", host.Transcript, StringComparison.Ordinal);
+    }
+
+    [UnixFact]
+    public async Task A_second_sigquit_exits_131_at_once()
+    {
+        await using var host = Start("stubborn", "--Steward:ShutdownTimeout=00:01:00");
+        await host.ExpectAllAsync("stubborn started", "Application started");
+
+        host.Signal(PosixSignal.SIGQUIT);
+        await host.ExpectLineAsync("Application is shutting down");
+        host.Signal(PosixSignal.SIGQUIT);
+
+        Assert.Equal(131, await host.WaitForExitAsync());
+        Assert.Contains("err: Steward: received SIGQUIT again while stopping: exiting at once with code 131.", host.Transcript, StringComparison.Ordinal);
+    }
+
+    [UnixFact]
+    public async Task Pause_and_resume_signals_configured_under_Steward_Signals_are_the_ones_obeyed()
+    {
+        // SIGALRM by name and a number (a real-time signal on Linux), instead of SIGUSR1/SIGUSR2.
+        var resume = OperatingSystem.IsLinux() ? 40 : ChildProcess.RawSignalNumber("USR1");
+        await using var host = Start("workers", "--Steward:Signals:Pause=SIGALRM", $"--Steward:Signals:Resume={resume}");
+        await host.ExpectAllAsync("Application started", "running Ticker#0");
+
+        host.Signal(14);
+        await host.ExpectLineAsync("Running->Paused");
+        host.Signal(resume);
+        await host.ExpectLineAsync("resumed Ticker#0");
+
+        host.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await host.WaitForExitAsync());
+        Assert.Contains("Received signal 14: pause", host.Transcript, StringComparison.Ordinal);
+        Assert.Contains($"Received signal {resume}: resume", host.Transcript, StringComparison.Ordinal);
+    }
+
+    [UnixFact]
     public async Task A_second_sigterm_exits_143_at_once_without_waiting_for_the_slow_worker()
     {
         await using var host = Start("stubborn", "--Steward:ShutdownTimeout=00:01:00");

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Steward.Coordination;
 using Steward.Hosting.Tests.Support;
+using Steward.Testing;
 
 namespace Steward.Hosting.Tests;
 
@@ -50,6 +51,29 @@ public class ResourceTests
         Assert.Contains("still had 1 open lease(s) at host stop", host.Logs.Text, StringComparison.Ordinal);
         Assert.Contains($"{nameof(ResourceTests)}.cs:{line} {nameof(LeakAScope)}", host.Logs.Text, StringComparison.Ordinal);
         Assert.Equal((1, 1), (resource.Startups, resource.Shutdowns));
+    }
+
+    [Fact]
+    public async Task The_stop_waits_for_a_scope_that_lets_go_within_the_budget_and_then_closes_once_without_a_leak_report()
+    {
+        var clock = new ManualTimeProvider();
+        await using var host = TestHost.Build(b => b.AddMultiOpen<CountedResource>(), clock: clock);
+        var resource = host.Services.GetRequiredService<CountedResource>();
+        await host.StartAsync();
+        var scope = host.Services.CreateScope();
+        _ = scope.ServiceProvider.GetRequiredService<Opened<CountedResource>>();
+
+        var stopping = host.StopAsync();
+        await clock.NextDelayAsync(); // the stop is waiting for the scope's lease
+        Assert.Equal((0, 2), (resource.Shutdowns, resource.OpenCount));
+        Assert.False(stopping.IsCompleted);
+        scope.Dispose();
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        await stopping;
+
+        Assert.Equal((1, 1, 0), (resource.Startups, resource.Shutdowns, resource.OpenCount));
+        Assert.DoesNotContain("open lease(s) at host stop", host.Logs.Text, StringComparison.Ordinal);
+        Assert.Contains("Closed resource counted", host.Logs.Text, StringComparison.Ordinal);
     }
 
     [Fact]

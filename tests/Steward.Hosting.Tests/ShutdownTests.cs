@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Steward.Coordination;
 using Steward.Hosting.Tests.Support;
+using Steward.Testing;
 
 namespace Steward.Hosting.Tests;
 
@@ -40,6 +41,26 @@ public class ShutdownTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the stop took {clock.Elapsed}"); // it did not wait for the worker
         Assert.Equal(StewardExitCodes.ShutdownTimeout, host.Steward.ExitCode);
         Assert.Contains("Worker Stubborn#0 did not stop within the shutdown timeout of 00:00:00.3000000: state Stopping", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_shutdown_timeout_report_gives_a_stuck_worker_its_last_checkpoint()
+    {
+        var clock = new ManualTimeProvider();
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<CheckpointThenHangWorker>("Stuck"),
+            new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.300" }, clock, s => s.AddSingleton(probe));
+        var start = clock.GetUtcNow();
+        await host.StartAsync();
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it passed one checkpoint, then hangs
+
+        clock.Advance(TimeSpan.FromSeconds(5)); // the once-a-second sampler sees the checkpoint at +1 s, nothing since
+        Assert.Equal(start + TimeSpan.FromSeconds(1), Assert.Single(host.Controller.Workers).LastCheckpoint);
+        await host.StopAsync();
+
+        Assert.Equal(StewardExitCodes.ShutdownTimeout, host.Steward.ExitCode);
+        var report = host.Logs.Lines.Single(l => l.Contains("Worker Stuck#0 did not stop", StringComparison.Ordinal));
+        Assert.Contains($"state Stopping, last checkpoint {start + TimeSpan.FromSeconds(1)} (00:00:04 ago); abandoning it", report, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,6 +148,16 @@ public class ShutdownTests
         {
             Opening.SetResult();
             await Release.Task;
+        }
+    }
+
+    private sealed class CheckpointThenHangWorker(Probe probe) : IRunStateWorker
+    {
+        public async Task ExecuteAsync(RunState runState)
+        {
+            await runState.ThrowIfCancelledAsync(); // its one checkpoint
+            probe.Running.TrySetResult();
+            await Task.Delay(Timeout.Infinite, CancellationToken.None); // then ignores the stop
         }
     }
 }

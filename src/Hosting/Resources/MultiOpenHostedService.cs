@@ -9,7 +9,8 @@ namespace Steward.Hosting;
 /// within the shutdown budget, for the scopes' leases, reports those still open with their open sites, then closes the
 /// resource for good (exactly one shutdown).
 /// </summary>
-internal sealed partial class MultiOpenHostedService<T>(T resource, RunStateController controller, ShutdownBudget budget, ILogger<T> logger)
+internal sealed partial class MultiOpenHostedService<T>(
+    T resource, RunStateController controller, ShutdownBudget budget, TimeProvider clock, ILogger<T> logger)
     : IHostedLifecycleService
     where T : MultiOpen
 {
@@ -36,7 +37,7 @@ internal sealed partial class MultiOpenHostedService<T>(T resource, RunStateCont
         // Scopes normally let go while the workers stop; a slow one gets what is left of the budget.
         while (resource.OpenCount > 1 && budget.Remaining > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), clock, CancellationToken.None).ConfigureAwait(false);
         }
 
         var leaked = resource.OpenSites.ToList();
