@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Steward.Coordination;
+using Steward.Support;
 
 namespace Steward.Nurseries;
 
@@ -131,7 +132,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public Task Start(Func<CancellationToken, Task> work, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, "TaskNursery", Name);
         return Launch(new NurseryChild<NoResult>(this, function: null, work, name, NextChildId())).Task;
     }
 
@@ -143,7 +144,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public Task<T> Start<T>(Func<CancellationToken, Task<T>> work, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, "TaskNursery", Name);
         return Launch(new NurseryChild<T>(this, work, action: null, name, NextChildId())).TypedTask;
     }
 
@@ -154,7 +155,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="task"/> is not a child of this nursery.</exception>
     public async Task StopTaskAsync(Task task)
     {
-        ArgumentNullException.ThrowIfNull(task);
+        Guard.NotNull(task, "TaskNursery", Name);
         if (task.AsyncState is not NurseryChild child || !ReferenceEquals(child.Nursery, this) || !ReferenceEquals(child.Task, task))
         {
             throw new ArgumentException($"The task is not a child of TaskNursery '{Name}'.", nameof(task));
@@ -182,7 +183,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
         [CallerMemberName] string callerMember = "")
         where T : IAsyncDisposable
     {
-        ArgumentNullException.ThrowIfNull(resource);
+        Guard.NotNull(resource, "TaskNursery", Name);
         if (resource is not MultiOpen shared)
         {
             PushExit(resource);
@@ -209,7 +210,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public void Defer(Func<ValueTask> callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "TaskNursery", Name);
         lock (_lock)
         {
             ThrowIfClosed("defer a callback");
