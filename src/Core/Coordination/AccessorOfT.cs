@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Steward.Support;
 
 namespace Steward.Coordination;
 
@@ -57,8 +58,8 @@ public sealed class Accessor<T>
     public Accessor(Func<T> getter, Action<T> setter, AsyncCondition? condition = null, string? name = null)
         : this(condition, name)
     {
-        ArgumentNullException.ThrowIfNull(getter);
-        ArgumentNullException.ThrowIfNull(setter);
+        Guard.NotNull(getter, typeof(Accessor<T>), name);
+        Guard.NotNull(setter, typeof(Accessor<T>), name);
         _getter = getter;
         _setter = setter;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Steward.Support;
 
 namespace Steward.Coordination;
 
@@ -93,7 +94,7 @@ public sealed class AsyncCondition
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
     public async Task WaitForAsync(Func<bool> predicate, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(predicate);
+        Guard.NotNull(predicate, "AsyncCondition");
         ThrowIfNotLocked(nameof(WaitForAsync));
         while (!predicate())
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
+using Steward.Support;
 
 namespace Steward.Coordination;
 
@@ -44,7 +45,7 @@ public sealed class AsyncExitStack : IAsyncDisposable
     public T Push<T>(T disposable)
         where T : notnull
     {
-        ArgumentNullException.ThrowIfNull(disposable);
+        Guard.NotNull(disposable, "AsyncExitStack");
         object action = disposable switch
         {
             IAsyncDisposable asyncDisposable => asyncDisposable,
@@ -62,7 +63,7 @@ public sealed class AsyncExitStack : IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The stack has been unwound.</exception>
     public void Defer(Func<ValueTask> callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "AsyncExitStack");
         Add(callback);
     }
 
@@ -71,7 +72,7 @@ public sealed class AsyncExitStack : IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The stack has been unwound.</exception>
     public void Defer(Action callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "AsyncExitStack");
         Add(callback);
     }
 

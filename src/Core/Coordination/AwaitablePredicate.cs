@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Steward.Support;
 
 namespace Steward.Coordination;
 
@@ -23,7 +24,7 @@ public sealed class AwaitablePredicate
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     public AwaitablePredicate(Func<bool> predicate, AsyncCondition? condition = null, TimeSpan? timeout = null)
     {
-        ArgumentNullException.ThrowIfNull(predicate);
+        Guard.NotNull(predicate, "AwaitablePredicate");
         if (timeout is { } t && t < TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), t, "An AwaitablePredicate timeout must not be negative.");
@@ -41,7 +42,7 @@ public sealed class AwaitablePredicate
     /// <param name="predicate">The awaitable predicate.</param>
     public static implicit operator bool(AwaitablePredicate predicate)
     {
-        ArgumentNullException.ThrowIfNull(predicate);
+        Guard.NotNull(predicate, "AwaitablePredicate");
         return predicate._predicate();
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Steward.Support;
 
 namespace Steward.Deferred;
 
@@ -28,7 +29,7 @@ public partial class DeferredCalls<T>
         CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             return RunInline(call);
@@ -50,7 +51,7 @@ public partial class DeferredCalls<T>
         CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             return RunInline(call);
@@ -76,7 +77,7 @@ public partial class DeferredCalls<T>
         CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             return RunInline(call, ct);
@@ -98,7 +99,7 @@ public partial class DeferredCalls<T>
         CancellationToken ct = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             return RunInline(call, ct);
@@ -122,7 +123,7 @@ public partial class DeferredCalls<T>
     /// <exception cref="ClosedException">The handler is closed, or closed before the call ran.</exception>
     public TResult Sync<TResult>(Func<T, TResult> call, TimeSpan? timeout = null, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             return call(Target);
@@ -139,7 +140,7 @@ public partial class DeferredCalls<T>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     public void Sync(Action<T> call, TimeSpan? timeout = null, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
             call(Target);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Steward.Support;
 
 namespace Steward.Deferred;
 
@@ -110,7 +111,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
         }
         else
         {
-            ArgumentNullException.ThrowIfNull(target);
+            Guard.NotNull(target, typeof(DeferredCalls<T>));
         }
 
         options ??= new DeferredCallOptions();
@@ -175,7 +176,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// is <c>async void</c>, which the processor cannot await and whose failures it cannot catch.</remarks>
     public bool Oneway(Action<T> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         return QueueOneway(call, DeferredEntry.OnewayKind, name);
     }
 
@@ -188,7 +189,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// <returns>See <see cref="Oneway(Action{T}, string?)"/>.</returns>
     public bool Oneway(Func<T, CancellationToken, ValueTask> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        Guard.NotNull(call, "DeferredCalls", Name);
         return QueueOneway(call, DeferredEntry.OnewayAsyncKind, name);
     }
 

@@ -40,18 +40,22 @@ internal sealed class NurseryChildren
 
     /// <summary>
     /// Removes <paramref name="child"/> if this list still owns it (<paramref name="owner"/> is its nursery under the shard
-    /// lock); returns the running count left, or -1 if the child moved to another nursery meanwhile.
+    /// lock); returns the running count left, or -1 if the child moved to another nursery meanwhile. A
+    /// <paramref name="failure"/> is recorded by the owner before the count drops, so whoever sees the count reach zero
+    /// (the close waiting for the children) sees every failure too.
     /// </summary>
-    public int TryRemove(NurseryChild child, TaskNursery owner)
+    public int TryRemove(NurseryChild child, TaskNursery owner, Exception? failure, out bool firstFailure)
     {
         var shard = ShardOf(child);
         lock (shard.Lock)
         {
             if (!ReferenceEquals(child.Nursery, owner))
             {
+                firstFailure = false;
                 return -1;
             }
 
+            firstFailure = failure is not null && owner.RecordChildFailure(failure);
             shard.Children.Remove(child);
             return Interlocked.Decrement(ref _running);
         }

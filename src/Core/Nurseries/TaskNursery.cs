@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Steward.Coordination;
+using Steward.Support;
 
 namespace Steward.Nurseries;
 
@@ -45,8 +46,12 @@ public sealed partial class TaskNursery : IAsyncDisposable
 
     // Guarded by _lock.
     private AsyncExitStack _exits = new();
-    private List<Exception>? _failures; // CancelAll failures, and errors of cancellation callbacks and unwinding
     private long _childIds;
+
+    // CancelAll failures, and errors of cancellation callbacks and unwinding. Guarded by _failuresLock, which a child's
+    // end takes inside its shard lock (see NurseryChildren.TryRemove): never take a shard lock while holding it.
+    private readonly Lock _failuresLock = new();
+    private List<Exception>? _failures;
 
     // Completed once closing began and no child is running; created before _closing is set, so whoever sees _closing
     // sees it too.
@@ -131,7 +136,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public Task Start(Func<CancellationToken, Task> work, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, "TaskNursery", Name);
         return Launch(new NurseryChild<NoResult>(this, function: null, work, name, NextChildId())).Task;
     }
 
@@ -143,7 +148,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public Task<T> Start<T>(Func<CancellationToken, Task<T>> work, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, "TaskNursery", Name);
         return Launch(new NurseryChild<T>(this, work, action: null, name, NextChildId())).TypedTask;
     }
 
@@ -154,7 +159,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="task"/> is not a child of this nursery.</exception>
     public async Task StopTaskAsync(Task task)
     {
-        ArgumentNullException.ThrowIfNull(task);
+        Guard.NotNull(task, "TaskNursery", Name);
         if (task.AsyncState is not NurseryChild child || !ReferenceEquals(child.Nursery, this) || !ReferenceEquals(child.Task, task))
         {
             throw new ArgumentException($"The task is not a child of TaskNursery '{Name}'.", nameof(task));
@@ -182,7 +187,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
         [CallerMemberName] string callerMember = "")
         where T : IAsyncDisposable
     {
-        ArgumentNullException.ThrowIfNull(resource);
+        Guard.NotNull(resource, "TaskNursery", Name);
         if (resource is not MultiOpen shared)
         {
             PushExit(resource);
@@ -209,7 +214,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <exception cref="ClosedException">The nursery is closed.</exception>
     public void Defer(Func<ValueTask> callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "TaskNursery", Name);
         lock (_lock)
         {
             ThrowIfClosed("defer a callback");
@@ -322,22 +327,15 @@ public sealed partial class TaskNursery : IAsyncDisposable
     {
         TaskNursery owner;
         int running;
+        bool firstFailure;
         do
         {
             owner = child.Nursery;
-            running = owner._children.TryRemove(child, owner); // -1: moved by PopAll between the read and the lock
+
+            // -1: moved by PopAll between the read and the lock. The failure is recorded before the child stops counting.
+            running = owner._children.TryRemove(child, owner, failure, out firstFailure);
         }
         while (running < 0);
-
-        var firstFailure = false;
-        if (failure is not null && owner._policy == NurseryFailurePolicy.CancelAll)
-        {
-            lock (owner._lock)
-            {
-                (owner._failures ??= []).Add(failure);
-                firstFailure = !owner._closing;
-            }
-        }
 
         if (failure is not null)
         {
@@ -353,6 +351,26 @@ public sealed partial class TaskNursery : IAsyncDisposable
         {
             owner._drained!.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// Records a child's failure under CancelAll; called while the child still counts as running (see
+    /// <see cref="NurseryChildren.TryRemove"/>), so no close can complete without it. Returns whether it is the first
+    /// failure, which begins the close.
+    /// </summary>
+    internal bool RecordChildFailure(Exception failure)
+    {
+        if (_policy != NurseryFailurePolicy.CancelAll)
+        {
+            return false;
+        }
+
+        lock (_failuresLock)
+        {
+            (_failures ??= []).Add(failure);
+        }
+
+        return !_closing;
     }
 
     private long NextChildId() => Interlocked.Increment(ref _childIds);
@@ -413,7 +431,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
 
         if (errors is not null)
         {
-            lock (_lock)
+            lock (_failuresLock)
             {
                 (_failures ??= []).AddRange(errors);
             }
@@ -457,14 +475,14 @@ public sealed partial class TaskNursery : IAsyncDisposable
         s_registry.Unregister(Name, this);
 
         List<Exception>? failures;
-        lock (_lock)
+        lock (_failuresLock)
         {
             if (errors is not null)
             {
                 (_failures ??= []).AddRange(errors);
             }
 
-            failures = _failures;
+            failures = _failures is null ? null : [.. _failures];
         }
 
         if (failures is { Count: > 0 })

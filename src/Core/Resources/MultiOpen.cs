@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Steward.Coordination;
+using Steward.Support;
 
 namespace Steward;
 
@@ -80,8 +81,8 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// <returns>The resource.</returns>
     public static MultiOpen Create(string name, Func<AsyncExitStack, CancellationToken, ValueTask> startup)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(startup);
+        Guard.NotNull(name, "MultiOpen.Create");
+        Guard.NotNull(startup, name, static n => $"MultiOpen.Create(\"{n}\")");
         return new DelegateMultiOpen(name, startup);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Steward.Support;
 
 namespace Steward;
 
@@ -33,7 +34,7 @@ public sealed class Pool<T> : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
     public Pool(Func<T> factory, int maxSize = 4)
     {
-        ArgumentNullException.ThrowIfNull(factory);
+        Guard.NotNull(factory, typeof(Pool<T>));
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         _factory = factory;
         MaxSize = maxSize;
@@ -78,7 +79,11 @@ public sealed class Pool<T> : IDisposable
     /// <param name="item">The item.</param>
     public void Return(T item)
     {
-        ArgumentNullException.ThrowIfNull(item);
+        if (item is null)
+        {
+            Guard.ThrowNull(typeof(Pool<T>), null, nameof(item));
+        }
+
         ReturnCore(item);
     }
 

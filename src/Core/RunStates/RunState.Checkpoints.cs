@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Steward.Support;
 
 namespace Steward;
 
@@ -103,7 +104,7 @@ public partial class RunState
     /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
     public IEnumerable<T> Iterate<T>(IEnumerable<T> source)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        Guard.NotNull(source, "RunState", Name);
         return IterateCore(source);
     }
 
@@ -117,7 +118,7 @@ public partial class RunState
     /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
     public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        Guard.NotNull(source, "RunState", Name);
         return IterateCoreAsync(source, ct);
     }
 

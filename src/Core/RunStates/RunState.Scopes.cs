@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using Steward.Support;
 
 namespace Steward;
 
@@ -35,7 +36,7 @@ public partial class RunState
     /// <exception cref="InvalidRunStateTransitionException">Already running.</exception>
     public async Task RunAsync(Func<RunState, Task> body)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        Guard.NotNull(body, "RunState", Name);
         Start();
 
         // Set inside this async method, so the change is undone for the caller when the method returns.
@@ -109,7 +110,7 @@ public partial class RunState
     [UnsupportedOSPlatform("tvos")]
     public IDisposable CatchSignals(params PosixSignal[] signals)
     {
-        ArgumentNullException.ThrowIfNull(signals);
+        Guard.NotNull(signals, "RunState", Name);
         if (signals.Length == 0)
         {
             signals = [PosixSignal.SIGINT, PosixSignal.SIGTERM];

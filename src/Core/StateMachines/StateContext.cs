@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Steward.Support;
 
 namespace Steward.StateMachines;
 
@@ -49,7 +50,7 @@ public sealed class StateContext
     /// <exception cref="InvalidTransitionException"><paramref name="target"/> is not a declared transition of this state.</exception>
     public StateTransition GoTo(string target, object? args = null)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        Guard.NotNull(target, (MachineName, State), static s => $"State machine '{s.Item1}', state '{s.Item2}'");
         for (var i = 0; i < _allowed.Count; i++)
         {
             if (string.Equals(_allowed[i], target, StringComparison.Ordinal))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Steward.Support;
 
 namespace Steward.StateMachines;
 
@@ -31,8 +32,8 @@ public sealed class StateMachineBuilder<T>
     public StateMachineBuilder<T> State(string name, IReadOnlyCollection<string> to, Func<T, StateContext, Task<StateTransition>> body)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(to);
-        ArgumentNullException.ThrowIfNull(body);
+        Guard.NotNull(to, (_name, name), static s => $"State machine '{s.Item1}', state '{s.Item2}'");
+        Guard.NotNull(body, (_name, name), static s => $"State machine '{s.Item1}', state '{s.Item2}'");
         var targets = new List<string>(to.Count);
         foreach (var target in to)
         {
@@ -69,7 +70,7 @@ public sealed class StateMachineBuilder<T>
     /// <returns>This builder.</returns>
     public StateMachineBuilder<T> OnStart(Action<string, T, object?> callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "State machine", _name);
         _onStart += callback;
         return this;
     }
@@ -82,7 +83,7 @@ public sealed class StateMachineBuilder<T>
     /// <returns>This builder.</returns>
     public StateMachineBuilder<T> OnTransition(Action<StateMachineRun, string?, string> observer)
     {
-        ArgumentNullException.ThrowIfNull(observer);
+        Guard.NotNull(observer, "State machine", _name);
         _onTransition += observer;
         return this;
     }

@@ -1,3 +1,5 @@
+using Steward.Support;
+
 namespace Steward.Tasklets;
 
 /// <summary>Join callbacks.</summary>
@@ -19,7 +21,7 @@ public sealed partial class Tasklet
     /// <returns>A handle for <see cref="RemoveJoinCallback"/>.</returns>
     public int AddJoinCallback(Action<Tasklet, object?> callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
+        Guard.NotNull(callback, "Tasklet", Name);
         int handle;
         bool late;
         lock (_joinLock)

@@ -1,3 +1,5 @@
+using Steward.Support;
+
 namespace Steward.Tasklets;
 
 /// <summary>Messages between tasklets.</summary>
@@ -33,7 +35,7 @@ public sealed partial class Tasklet
     /// finished is dropped with a warning log.)</exception>
     public void Post(Message message)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        Guard.NotNull(message, "Tasklet", Name);
         ThrowIfFinished(message);
         message.Dest = this;
         message.Sender = s_current;
@@ -54,7 +56,7 @@ public sealed partial class Tasklet
     /// <exception cref="ClosedException">The destination has finished.</exception>
     public ValueTask SendAsync(Message message)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        Guard.NotNull(message, "Tasklet", Name);
         ThrowIfNotCurrent(nameof(SendAsync));
         ThrowIfBusy(nameof(SendAsync));
         var dest = message.Dest ?? throw new ArgumentException(

@@ -1,3 +1,5 @@
+using Steward.Support;
+
 namespace Steward.Tasklets;
 
 /// <summary>Waiting on conditions.</summary>
@@ -38,7 +40,7 @@ public sealed partial class Tasklet
     /// <exception cref="OperationCanceledException">Thrown when awaited: the loop is stopping.</exception>
     public ValueTask<object> WaitAsync(params WaitCondition[] conditions)
     {
-        ArgumentNullException.ThrowIfNull(conditions);
+        Guard.NotNull(conditions, "Tasklet", Name);
         return WaitAsync(new ReadOnlySpan<WaitCondition>(conditions));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Steward.Support;
 
 namespace Steward.Tasklets;
 
@@ -104,7 +105,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
     /// <exception cref="ClosedException">The loop is stopping or stopped.</exception>
     public Tasklet Spawn(Func<Tasklet, Task> body, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        Guard.NotNull(body, "TaskletLoop", Name);
         return SpawnCore(body, null, name);
     }
 
@@ -117,7 +118,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
     /// <exception cref="ClosedException">The loop is stopping or stopped.</exception>
     public Tasklet Spawn<T>(Func<Tasklet, Task<T>> body, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        Guard.NotNull(body, "TaskletLoop", Name);
         return SpawnCore(body, ResultOf<T>.Extract, name);
     }
 

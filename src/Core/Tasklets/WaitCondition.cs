@@ -6,7 +6,8 @@ namespace Steward.Tasklets;
 /// Something a tasklet can wait for (gtasklet's <c>WaitCondition</c>): pass it to
 /// <see cref="Tasklet.WaitAsync(WaitCondition[])"/>; the wait returns the first condition that fires. Subclass it to
 /// write your own: start the event source in <see cref="Arm"/>, stop it in <see cref="Disarm"/>, and call
-/// <see cref="Fire"/> (from any thread) when the event happens.
+/// <see cref="Fire"/> (from any thread) when the event happens. In another assembly, override them as
+/// <c>protected override void Arm(Tasklet tasklet)</c> and <c>protected override void Disarm()</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,6 +23,14 @@ namespace Steward.Tasklets;
 /// ignored. A fire while the tasklet is not waiting (it is running, or another condition won its current wait) is kept
 /// for its next wait that includes the condition; a condition holds at most one such pending fire (later ones
 /// coalesce), and the pending fire is forgotten when the condition is disarmed.
+/// </para>
+/// <para>
+/// A source whose callbacks cannot be withdrawn (a task continuation, a callback already on its way from another
+/// thread) captures <see cref="Generation"/> in <see cref="Arm"/> and fires through
+/// <see cref="FireArmed(int, object?)"/>, so a late callback of an earlier arming is dropped instead of firing a later
+/// one. A condition that already holds when armed should fire with <see cref="FireLater(int, object?)"/>, which
+/// delivers asynchronously like the built-in conditions (a <see cref="Fire"/> inside <see cref="Arm"/> is delivered by
+/// that same wait, at once).
 /// </para>
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
@@ -53,8 +62,12 @@ public abstract class WaitCondition
     /// </summary>
     public object? Event => _event;
 
-    /// <summary>The current generation, to capture when starting a source whose late callbacks must be ignored.</summary>
-    internal int Generation => _generation;
+    /// <summary>
+    /// The current arming's generation: it changes at every arming, disarming and restart. Capture it in <see cref="Arm"/>
+    /// when starting a source whose late callbacks must be ignored, and fire with <see cref="FireArmed(int, object?)"/>.
+    /// (Read it on the loop thread, where it changes.)
+    /// </summary>
+    protected internal int Generation => _generation;
 
     /// <summary>
     /// Starts (or, when already armed, keeps or restarts) the event source for <paramref name="tasklet"/>.
@@ -71,9 +84,12 @@ public abstract class WaitCondition
     /// <param name="evt">What came with it, exposed as <see cref="Event"/> once the wait returns the condition.</param>
     protected void Fire(object? evt = null) => FireArmed(_generation, evt);
 
-    /// <summary>Fires for the arming of <paramref name="generation"/>: dropped if the condition was disarmed, re-armed or
-    /// restarted since. Inline on the owner's loop thread, marshalled to it otherwise.</summary>
-    internal void FireArmed(int generation, object? evt)
+    /// <summary>Reports that the condition holds for the arming of <paramref name="generation"/>: dropped if the condition
+    /// was disarmed, re-armed or restarted since. Thread-safe: inline on the owner's loop thread, marshalled to it
+    /// otherwise.</summary>
+    /// <param name="generation">The <see cref="Generation"/> captured when the source was started.</param>
+    /// <param name="evt">What came with it, exposed as <see cref="Event"/> once the wait returns the condition.</param>
+    protected internal void FireArmed(int generation, object? evt)
     {
         var owner = _owner;
         if (owner is null || generation != _generation)
@@ -91,9 +107,13 @@ public abstract class WaitCondition
         }
     }
 
-    /// <summary>Fires asynchronously: queued on the owner's loop even when called there (a condition that already holds
-    /// when armed fires this way, never inline from <see cref="Arm"/>).</summary>
-    internal void FireLater(int generation, object? evt)
+    /// <summary>Reports that the condition holds for the arming of <paramref name="generation"/>, asynchronously: queued
+    /// on the owner's loop even when called there (a condition that already holds when armed fires this way, never inline
+    /// from <see cref="Arm"/>). Thread-safe; dropped, like <see cref="FireArmed(int, object?)"/>, if that arming is over by
+    /// the time it runs.</summary>
+    /// <param name="generation">The <see cref="Generation"/> of the arming to fire for.</param>
+    /// <param name="evt">What came with it, exposed as <see cref="Event"/> once the wait returns the condition.</param>
+    protected internal void FireLater(int generation, object? evt)
     {
         var owner = _owner;
         if (owner is not null && generation == _generation)

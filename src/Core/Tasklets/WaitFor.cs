@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using Steward.Support;
 
 namespace Steward.Tasklets;
 
@@ -24,7 +25,7 @@ public static class WaitFor
     /// <returns>A new, unarmed timeout.</returns>
     public static TimeoutCondition Timeout(TimeSpan period, TimeProvider timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(timeProvider);
+        Guard.NotNull(timeProvider, "WaitFor.Timeout");
         return new TimeoutCondition(period, timeProvider);
     }
 
@@ -39,7 +40,7 @@ public static class WaitFor
     /// <returns>A new condition.</returns>
     public static WaitCondition Tasklet(Tasklet tasklet)
     {
-        ArgumentNullException.ThrowIfNull(tasklet);
+        Guard.NotNull(tasklet, "WaitFor.Tasklet");
         return new TaskletCondition(tasklet);
     }
 
@@ -62,7 +63,7 @@ public static class WaitFor
     /// <returns>A new condition.</returns>
     public static WaitCondition Task(Task task)
     {
-        ArgumentNullException.ThrowIfNull(task);
+        Guard.NotNull(task, "WaitFor.Task");
         return new TaskCondition(task);
     }
 
@@ -73,7 +74,7 @@ public static class WaitFor
     /// <returns>A new condition.</returns>
     public static WaitCondition Readable(Socket socket)
     {
-        ArgumentNullException.ThrowIfNull(socket);
+        Guard.NotNull(socket, "WaitFor.Readable");
         return new ReadableCondition(socket);
     }
 
@@ -85,8 +86,8 @@ public static class WaitFor
     /// <returns>A new condition.</returns>
     public static WaitCondition Event<TArgs>(Action<EventHandler<TArgs>> add, Action<EventHandler<TArgs>> remove)
     {
-        ArgumentNullException.ThrowIfNull(add);
-        ArgumentNullException.ThrowIfNull(remove);
+        Guard.NotNull(add, "WaitFor.Event");
+        Guard.NotNull(remove, "WaitFor.Event");
         return new EventCondition<TArgs>(add, remove);
     }
 
@@ -96,7 +97,7 @@ public static class WaitFor
     /// <returns>A new condition.</returns>
     public static WaitCondition ProcessExit(Process process)
     {
-        ArgumentNullException.ThrowIfNull(process);
+        Guard.NotNull(process, "WaitFor.ProcessExit");
         return new ProcessExitCondition(process);
     }
 

@@ -9,19 +9,45 @@ public class RunStateSleepTests
     [Fact]
     public async Task SleepAsync_ends_within_milliseconds_of_Cancel_without_throwing()
     {
-        var runState = new RunState("sleeper");
+        // Many trials and their median: one trial can always be descheduled on a loaded machine, the median cannot.
+        const int Trials = 20;
+        var latencies = new TimeSpan[Trials];
+        for (var trial = 0; trial < Trials; trial++)
+        {
+            latencies[trial] = await CancelASleep(trial);
+        }
+
+        Array.Sort(latencies);
+        var median = latencies[Trials / 2];
+        var report = string.Join(", ", latencies.Select(l => $"{l.TotalMilliseconds:F2}"));
+        Assert.True(median < TimeSpan.FromMilliseconds(15), $"median {median.TotalMilliseconds:F2} ms from Cancel to wake-up ({report})");
+        Assert.True(latencies[^1] < TimeSpan.FromSeconds(1), $"a sleep took {latencies[^1].TotalMilliseconds:F2} ms to wake ({report})");
+    }
+
+    /// <summary>Cancels a pending 10 s sleep from another thread; returns the time from just before Cancel to the
+    /// awaiting code resuming.</summary>
+    private static async Task<TimeSpan> CancelASleep(int trial)
+    {
+        var runState = new RunState($"sleeper-{trial}");
         runState.Start();
-        var sleep = runState.SleepAsync(TimeSpan.FromMinutes(10));
-        Assert.False(sleep.IsCompleted);
+        var sleep = runState.SleepAsync(TimeSpan.FromSeconds(10));
+        Assert.False(sleep.IsCompleted); // pending: its timer and its cancellation registration are in place
 
-        var clock = Stopwatch.StartNew();
-        runState.Cancel();
-        await sleep.WaitAsync(TimeSpan.FromSeconds(30));
-        clock.Stop();
+        long cancelledAt = 0;
+        var canceller = new Thread(() =>
+        {
+            Volatile.Write(ref cancelledAt, Stopwatch.GetTimestamp());
+            runState.Cancel();
+        });
+        canceller.Start();
 
-        Assert.True(sleep.IsCompletedSuccessfully);
-        // Cancellation wakes the sleep directly (no step polling); generous bound for a loaded CI machine.
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(250), $"woke {clock.Elapsed.TotalMilliseconds} ms after Cancel");
+        // Bounded by the sleep itself: if Cancel did not wake it, it ends after 10 s and the bound below fails.
+        await sleep.ConfigureAwait(false);
+        var resumedAt = Stopwatch.GetTimestamp();
+        canceller.Join();
+
+        Assert.True(sleep.IsCompletedSuccessfully); // woken quietly: the caller's next checkpoint throws, not the sleep
+        return Stopwatch.GetElapsedTime(Volatile.Read(ref cancelledAt), resumedAt);
     }
 
     [Fact]
