@@ -9,7 +9,9 @@ namespace Steward.HostBench;
 /// <summary>
 /// The measured host: N workers doing the same loop (a checkpoint, a counter, a 100 ms sleep), either as Steward
 /// workers (one registration, N instances) or as N plain <see cref="BackgroundService"/>s. Prints "READY &lt;ms&gt;" at
-/// ApplicationStarted (milliseconds since Main began) and exits when it receives SIGTERM.
+/// ApplicationStarted (milliseconds since Main began) and exits when it receives SIGTERM; after the host has stopped
+/// and been disposed, the very last thing it does is print "PEAK &lt;KiB&gt;", its resident high-water mark (VmHWM)
+/// over its whole life, start and stop included.
 /// </summary>
 internal static class BenchHost
 {
@@ -31,14 +33,35 @@ internal static class BenchHost
             }
         }
 
-        using var host = builder.Build();
-        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(() =>
+        int exitCode;
+        using (var host = builder.Build())
         {
-            Console.WriteLine($"READY {clock.Elapsed.TotalMilliseconds:F1}");
-            Console.Out.Flush();
-        });
-        return mode == "steward" ? await host.RunStewardAsync() : await RunPlainAsync(host);
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                Console.WriteLine($"READY {clock.Elapsed.TotalMilliseconds:F1}");
+                Console.Out.Flush();
+            });
+            exitCode = mode == "steward" ? await host.RunStewardAsync() : await RunPlainAsync(host);
+        }
+
+        Console.WriteLine($"PEAK {HighWaterMarkKiB()}");
+        Console.Out.Flush();
+        return exitCode;
+    }
+
+    /// <summary>This process's resident high-water mark so far (VmHWM in /proc/self/status), in KiB.</summary>
+    private static long HighWaterMarkKiB()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("No VmHWM line in /proc/self/status.");
     }
 
     private static async Task<int> RunPlainAsync(IHost host)

@@ -7,7 +7,9 @@ namespace Steward.HostBench;
 
 /// <summary>
 /// Starts the bench host as child processes, alternating Steward and plain for every worker count, and reports the
-/// medians of start-to-ready, SIGTERM-to-exit, idle RSS and peak RSS, with the Steward/plain ratios.
+/// medians of start-to-ready, SIGTERM-to-exit, idle RSS and peak RSS, with the Steward/plain ratios. Idle RSS is the
+/// child's VmRSS 2 s after it is ready; peak RSS is the child's VmHWM over its whole life, which the child prints as the
+/// last thing before it exits, after its host stopped (so it covers start-up, the idle run and the stop).
 /// </summary>
 internal static partial class Driver
 {
@@ -38,7 +40,7 @@ internal static partial class Driver
             Row(report, workers, "start to ready (ms)", results, s => s.ReadyMs);
             Row(report, workers, "SIGTERM to exit (ms)", results, s => s.StopMs);
             Row(report, workers, "idle RSS (MiB)", results, s => s.IdleRssMiB);
-            Row(report, workers, "peak RSS (MiB)", results, s => s.PeakRssMiB);
+            Row(report, workers, "peak RSS, whole life (MiB)", results, s => s.PeakRssMiB);
             Console.Error.WriteLine($"done: {workers} workers");
         }
 
@@ -74,7 +76,7 @@ internal static partial class Driver
         var readyMs = double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // idle: every worker is in its sleep
-        var (rssKiB, peakKiB) = ReadMemory(child.Id);
+        var rssKiB = ReadRssKiB(child.Id);
 
         var clock = Stopwatch.StartNew();
         _ = Kill(child.Id, SigTerm);
@@ -85,27 +87,26 @@ internal static partial class Driver
             throw new InvalidOperationException($"{mode} host with {workers} workers exited {child.ExitCode}");
         }
 
+        // The child's last line: its high-water mark over its whole life, read after its host stopped.
+        var rest = await child.StandardOutput.ReadToEndAsync();
+        var peakLine = rest.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith("PEAK ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"{mode} host with {workers} workers printed no PEAK line");
+        var peakKiB = long.Parse(peakLine.AsSpan(5), CultureInfo.InvariantCulture);
+
         return new Sample(readyMs, stopMs, rssKiB / 1024.0, peakKiB / 1024.0);
     }
 
-    private static (long RssKiB, long PeakKiB) ReadMemory(int pid)
+    private static long ReadRssKiB(int pid)
     {
-        long rss = 0, peak = 0;
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                rss = KiB(line);
-            }
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                peak = KiB(line);
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             }
         }
 
-        return (rss, peak);
-
-        static long KiB(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"No VmRSS line in /proc/{pid}/status.");
     }
 
     private static void Row(StringBuilder report, int workers, string metric, Dictionary<string, List<Sample>> results, Func<Sample, double> value)

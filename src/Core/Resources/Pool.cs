@@ -112,6 +112,26 @@ public sealed class Pool<T> : IDisposable
         ReturnSlow(item);
     }
 
+    /// <summary>
+    /// <see cref="ReturnCore"/> for <see cref="PoolLease{T}.Dispose"/>, kept small enough for a lease's <c>using</c>
+    /// to stay inline: the JIT copies a <c>finally</c> into the normal path only when it has at most 15 statements
+    /// after inlining, and otherwise calls it as a funclet with the enclosing method's locals kept in memory (about
+    /// 1.3 ns per rent on the benchmark machine). Hence one compare-and-swap on the fast slot, without the read that
+    /// <see cref="ReturnCore"/> does first (that read pushes the inlined finally over the limit), and everything else
+    /// in <see cref="ReturnFromLeaseSlow"/>.
+    /// </summary>
+    /// <param name="item">The lease's item.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ReturnFromLease(T item)
+    {
+        // The object overload: the generic CompareExchange<T> inlines to more statements.
+        var kept = Interlocked.CompareExchange(ref Unsafe.As<T?, object?>(ref _fastItem), item, null) is null;
+        if (!kept | _disposed)
+        {
+            ReturnFromLeaseSlow(item, kept);
+        }
+    }
+
     /// <summary>Disposes <paramref name="item"/> if it is disposable.</summary>
     internal static void DisposeItem(T item)
     {
@@ -162,6 +182,23 @@ public sealed class Pool<T> : IDisposable
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void DrainAfterDispose() => Drain();
+
+    /// <summary>The rest of <see cref="ReturnFromLease"/>, as <see cref="ReturnCore"/> does it.</summary>
+    /// <param name="item">The lease's item.</param>
+    /// <param name="kept">Whether the item went into the fast slot (then the pool was found disposed).</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReturnFromLeaseSlow(T item, bool kept)
+    {
+        if (kept)
+        {
+            // Checked after the slot is taken: a Dispose racing with this return drains the slot either way.
+            Drain();
+        }
+        else
+        {
+            ReturnSlow(item);
+        }
+    }
 
     private void Drain()
     {

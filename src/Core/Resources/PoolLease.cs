@@ -57,7 +57,7 @@ public struct PoolLease<T> : IDisposable, IEquatable<PoolLease<T>>
         if (item is not null)
         {
             _value = null; // once: a second Dispose of this lease does nothing
-            _pool!.ReturnCore(item);
+            _pool!.ReturnFromLease(item);
         }
     }
 

@@ -95,6 +95,39 @@ public class PoolTests
     }
 
     [Fact]
+    public void Leases_disposed_after_the_pool_dispose_their_items()
+    {
+        var pool = new Pool<Item>(() => new Item(), maxSize: 0);
+        var first = pool.Rent();
+        var second = pool.Rent();
+        Item a = first.Value, b = second.Value;
+
+        pool.Dispose();
+        first.Dispose();  // the fast slot is free: the item goes in, and is drained because the pool is disposed
+        second.Dispose(); // likewise
+
+        Assert.Equal(1, a.Disposals);
+        Assert.Equal(1, b.Disposals);
+        Assert.Equal(0, pool.Available);
+    }
+
+    [Fact]
+    public void A_lease_returned_to_a_full_fast_slot_goes_to_the_queue()
+    {
+        var pool = new Pool<Item>(() => new Item(), maxSize: 3);
+        var leases = Enumerable.Range(0, 4).Select(_ => pool.Rent()).ToArray();
+        var items = leases.Select(l => l.Value).ToArray();
+        for (var i = 0; i < leases.Length; i++)
+        {
+            leases[i].Dispose();
+        }
+
+        Assert.Equal(3, pool.Available); // the fast slot, two queued, and the fourth dropped
+        Assert.Equal(1, items.Sum(i => i.Disposals));
+        Assert.Equal(1, items[3].Disposals);
+    }
+
+    [Fact]
     public void Bad_arguments_are_refused()
     {
         Assert.Throws<ArgumentNullException>(() => new Pool<Item>(null!));
