@@ -24,6 +24,7 @@ public class ConfigurationTests
         { "Steward:Signals:Pause", "1", "Steward:Signals:Reload: 'SIGHUP' is already used by Steward:Signals:Pause" },
         { "Steward:Signals:Pause", "11", "Steward:Signals:Pause: '11' is not usable: signal 11 cannot be used: it reports a fault" },
         { "Steward:Signals:Resume", "28", "Steward:Signals:Resume: '28' is not usable: signal 28 cannot be used: SIGWINCH is used by the console" },
+        { "Steward:Signals:Pause", "34", "Steward:Signals:Pause: '34' is not usable: " },
         { "Steward:Signals:Resume", "65", "Steward:Signals:Resume: '65' is not usable: a signal number must be between 1 and" },
         { "Steward:Workers:Flaky:Restart:MaxBackoff", "-00:00:01", "Steward:Workers:Flaky:Restart:MaxBackoff must not be negative (got '-00:00:01')" },
         { "Steward:Workers:Flaky:Restart:MaxBackoff", "00:00:00.500", "Steward:Workers:Flaky:Restart:MaxBackoff ('00:00:00.5000000') must not be shorter than InitialBackoff" },

@@ -28,6 +28,19 @@ public sealed class RunStewardTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_options_types_failing_at_once_still_exit_2()
+    {
+        // Under another lifetime (this one, or UseSystemd) the host's startup validator reports both failures together.
+        await using var host = TestHost.Build(b => b.AddWorker<CountingWorker>("Clash"),
+            new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "-00:00:01" },
+            services: s => s.AddSingleton(new Probe()).AddHostedService<ClashingService>());
+
+        var code = await host.Host.RunStewardAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(StewardExitCodes.InvalidConfiguration, code);
+    }
+
+    [Fact]
     public async Task A_stop_requested_while_a_service_is_still_starting_is_a_clean_stop()
     {
         var slow = new SlowStart();
@@ -108,5 +121,12 @@ public sealed class RunStewardTests : IDisposable
         public Task StartAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("no licence key");
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class ClashingService : RunStateBackgroundService
+    {
+        public override string WorkerName => "Clash";
+
+        protected override Task ExecuteAsync(RunState runState) => Task.CompletedTask;
     }
 }

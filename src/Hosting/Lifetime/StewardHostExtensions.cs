@@ -80,6 +80,16 @@ public static class StewardHostExtensions
 
             code = StewardExitCodes.InvalidConfiguration;
         }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Several options types failed validation at start (the host's startup validator aggregates them).
+            foreach (var failure in ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures))
+            {
+                await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
+            }
+
+            code = StewardExitCodes.InvalidConfiguration;
+        }
         catch (InvalidOperationException ex) when (IsBindingFailure(ex))
         {
             await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);

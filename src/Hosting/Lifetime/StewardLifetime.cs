@@ -55,9 +55,16 @@ internal sealed partial class StewardLifetime(
         // Invalid names are reported by options validation, which fails the start right after this.
         var signals = settings.Current.Signals;
         var defaults = new SignalOptions();
-        RegisterOptional(signals.Pause, defaults.Pause, "Pause", _ => controller.PauseAll());
-        RegisterOptional(signals.Resume, defaults.Resume, "Resume", _ => controller.ResumeAll());
-        RegisterOptional(signals.Reload, defaults.Reload, "Reload", OnReload);
+        var failures = new List<string>();
+        RegisterOptional(signals.Pause, defaults.Pause, "Pause", _ => controller.PauseAll(), failures);
+        RegisterOptional(signals.Resume, defaults.Resume, "Resume", _ => controller.ResumeAll(), failures);
+        RegisterOptional(signals.Reload, defaults.Reload, "Reload", OnReload, failures);
+        if (failures.Count > 0)
+        {
+            // Every one at once, as options validation reports them. (What did register is disposed with the host.)
+            throw new OptionsValidationException(StewardOptions.Section, typeof(StewardOptions), failures);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -112,7 +119,7 @@ internal sealed partial class StewardLifetime(
 
     // A configured signal this platform cannot deliver is a configuration error (exit code 2): the operator asked for
     // it. The defaults only log a warning where they are unsupported (Windows), so the same settings work everywhere.
-    private void RegisterOptional(string? name, string defaultName, string setting, Action<PosixSignalContext> handler)
+    private void RegisterOptional(string? name, string defaultName, string setting, Action<PosixSignalContext> handler, List<string> failures)
     {
         if (!SignalNames.TryParse(name, out var signal, out _) || signal is not { } parsed)
         {
@@ -133,11 +140,12 @@ internal sealed partial class StewardLifetime(
                 LogSignalFailed(context.Signal, purpose, ex); // a signal handler must not take the process down
             }
         });
-        if (registered is { } reason && !string.Equals(name?.Trim(), defaultName, StringComparison.OrdinalIgnoreCase))
+        // The default is recognised as a signal, not a spelling: "USR1" is SIGUSR1 too.
+        var isDefault = SignalNames.TryParse(defaultName, out var fallback, out _) && fallback == parsed;
+        if (registered is { } reason && !isDefault)
         {
             var key = $"{StewardOptions.Section}:{nameof(StewardOptions.Signals)}:{setting}";
-            throw new OptionsValidationException(StewardOptions.Section, typeof(StewardOptions),
-                [$"{key}: '{name}' cannot be handled on this platform: {reason}."]);
+            failures.Add($"{key}: '{name}' cannot be handled on this platform: {reason}.");
         }
     }
 

@@ -35,9 +35,14 @@ internal sealed partial class MultiOpenHostedService<T>(
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         // Scopes normally let go while the workers stop; a slow one gets what is left of the budget.
-        while (resource.OpenCount > 1 && budget.Remaining > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
+        // The poll runs on the host's clock; the budget (real time) and the stop token bound each wait, so a clock whose
+        // timers never fire cannot hold the stop.
+        while (resource.OpenCount > 1 && budget.Remaining is var remaining && remaining > TimeSpan.Zero
+            && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), clock, CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), clock, cancellationToken)
+                .WaitAsync(remaining, TimeProvider.System, cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var leaked = resource.OpenSites.ToList();

@@ -80,21 +80,22 @@ internal static class SignalNames
         return true;
     }
 
-    /// <summary>The conventional number of a stop signal, for the 128+n exit code of a forced exit.</summary>
     // Signals the runtime, the C library or the terminal already own: a handler would break them (a fault signal would
     // no longer crash, a child process would never be reaped) or never run. Numbers as on Linux, or on macOS/FreeBSD.
     private static string? Unusable(int number, bool mac) => (mac, number) switch
     {
-        (false, 4 or 5 or 6 or 7 or 8 or 11) or (true, 4 or 5 or 6 or 7 or 8 or 10 or 11 or 12) =>
+        (false, 4 or 5 or 6 or 7 or 8 or 11 or 31) or (true, 4 or 5 or 6 or 7 or 8 or 10 or 11 or 12) =>
             "it reports a fault, which the runtime handles",
         (false, 13) or (true, 13) => "SIGPIPE is ignored by the runtime so that writes to closed pipes fail instead",
         (false, 17) or (true, 20) => "SIGCHLD is used by the runtime to reap child processes",
         (false, 18 or 20 or 21 or 22) or (true, 18 or 19 or 21 or 22) => "it is a job-control signal the terminal and runtime handle",
         (_, 28) => "SIGWINCH is used by the console",
         (false, 32 or 33) => "the C library reserves it for its threads",
+        (false, 34 or 35) => "the runtime uses the first real-time signal (34 with glibc, 35 with musl) to suspend threads",
         _ => null,
     };
 
+    /// <summary>The conventional number of a stop signal, for the 128+n exit code of a forced exit.</summary>
     public static int Number(PosixSignal signal) => signal switch
     {
         PosixSignal.SIGHUP => 1,
