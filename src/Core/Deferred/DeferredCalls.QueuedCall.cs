@@ -100,6 +100,7 @@ public partial class DeferredCalls<T>
                         var pending = function(target, token);
                         if (pending.IsCompletedSuccessfully)
                         {
+                            // Completed: reading the result does not block.
                             Succeed(pending.Result);
                             return default;
                         }

@@ -94,6 +94,8 @@ public sealed partial class TaskletLoop
                     _sleeping = true;
                 }
 
+                // The loop's own dedicated thread sleeps until work is posted (Post sets _wake when _sleeping): this
+                // is the one thread a TaskletLoop owns, never a pool thread or a caller's.
                 _wake.Wait();
                 _wake.Reset();
                 continue;

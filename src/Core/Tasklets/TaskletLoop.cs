@@ -241,6 +241,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
 
     private static class ResultOf<T>
     {
+        // Called only for a body that completed successfully (Tasklet.Finish): reading the result does not block.
         public static readonly Func<Task, object?> Extract = static task => ((Task<T>)task).Result;
     }
 }

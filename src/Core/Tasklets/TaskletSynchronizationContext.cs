@@ -50,7 +50,7 @@ internal sealed class TaskletSynchronizationContext(TaskletLoop loop, Tasklet? t
                 done.Set();
             }
         }, null);
-        done.Wait();
+        done.Wait(); // Send's documented synchronous contract; never on the loop thread (handled above), so no deadlock
         if (error is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);

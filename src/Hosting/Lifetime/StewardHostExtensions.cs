@@ -73,22 +73,13 @@ public static class StewardHostExtensions
         }
         catch (OptionsValidationException ex)
         {
-            foreach (var failure in ex.Failures)
-            {
-                await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
-            }
-
-            code = StewardExitCodes.InvalidConfiguration;
+            code = await ReportInvalidAsync(ex.Failures).ConfigureAwait(false);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is OptionsValidationException))
         {
             // Several options types failed validation at start (the host's startup validator aggregates them).
-            foreach (var failure in ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures))
-            {
-                await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
-            }
-
-            code = StewardExitCodes.InvalidConfiguration;
+            code = await ReportInvalidAsync(ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures))
+                .ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (IsBindingFailure(ex))
         {
@@ -104,6 +95,17 @@ public static class StewardHostExtensions
         // Whatever had started (an opened resource, a started service) is stopped before the host is disposed.
         await StopAfterFailedStartAsync(host).ConfigureAwait(false);
         return code;
+    }
+
+    // Each failure on its own stderr line, naming the key and the value; exit code 2.
+    private static async Task<int> ReportInvalidAsync(IEnumerable<string> failures)
+    {
+        foreach (var failure in failures)
+        {
+            await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
+        }
+
+        return StewardExitCodes.InvalidConfiguration;
     }
 
     private static async Task StopAfterFailedStartAsync(IHost host)
