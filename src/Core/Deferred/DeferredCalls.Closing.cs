@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Steward.Deferred;
 
 public partial class DeferredCalls<T>
@@ -121,10 +123,10 @@ public partial class DeferredCalls<T>
     /// <summary>The drain deadline passed: close now, release every waiting caller, count what is dropped.</summary>
     private void Abort()
     {
-        // A full fence before reading _runningSync (Dekker with TryClaim).
+        // A full fence before reading _hot.RunningSync (Dekker with TryClaim).
         Interlocked.Exchange(ref _phase, ClosedPhase);
         var runningName = Volatile.Read(ref _hot.RunningName);
-        Volatile.Read(ref _runningSync)?.Abort(new ClosedException(
+        Unsafe.As<IQueuedCall>(Volatile.Read(ref _hot.RunningSync))?.Abort(new ClosedException(
             $"DeferredCalls '{Name}' closed while call '{runningName}' was still running at the drain deadline "
             + $"({_drainTimeout.TotalMilliseconds:0.###} ms); its token was cancelled."));
         try

@@ -105,12 +105,12 @@ public partial class DeferredCalls<T>
                 }
 
                 // Idle. Announce it with a full fence, then re-check all that a producer, StopProcessing or the closer may
-                // have changed before reading _sleeping: each of them writes first and reads _sleeping after (Dekker).
-                Interlocked.Exchange(ref _sleeping, 1);
+                // have changed before reading _hot.Sleeping: each of them writes first and reads _sleeping after (Dekker).
+                Interlocked.Exchange(ref _hot.Sleeping, 1);
                 if (!_queue.IsEmpty || Volatile.Read(ref _stopRequested) != 0 || _phase != OpenPhase
                     || ct.IsCancellationRequested)
                 {
-                    Volatile.Write(ref _sleeping, 0);
+                    Volatile.Write(ref _hot.Sleeping, 0);
                     continue;
                 }
 
@@ -119,7 +119,7 @@ public partial class DeferredCalls<T>
         }
         finally
         {
-            Volatile.Write(ref _sleeping, 0);
+            Volatile.Write(ref _hot.Sleeping, 0);
             ExitProcessing();
         }
     }
@@ -130,7 +130,7 @@ public partial class DeferredCalls<T>
     /// </summary>
     public void StopProcessing()
     {
-        // A full fence before Wake reads _sleeping (see ProcessAsync's idle check).
+        // A full fence before Wake reads _hot.Sleeping (see ProcessAsync's idle check).
         Interlocked.Exchange(ref _stopRequested, 1);
         Wake();
     }
@@ -308,17 +308,17 @@ public partial class DeferredCalls<T>
 
             // Published with a full fence before the phase is read: either Abort sees this call (and aborts it), or this
             // sees Closed (and discards it), so a sync caller is never left waiting on a call nobody will run.
-            Interlocked.Exchange(ref _runningSync, call);
+            Interlocked.Exchange(ref _hot.RunningSync, call);
             if (_phase == ClosedPhase)
             {
-                Volatile.Write(ref _runningSync, null);
+                Volatile.Write(ref _hot.RunningSync, null);
                 DiscardOne(entry);
                 return false;
             }
 
             if (!call.TryStart())
             {
-                Volatile.Write(ref _runningSync, null);
+                Volatile.Write(ref _hot.RunningSync, null);
                 call.Release();
                 return false;
             }
@@ -354,7 +354,7 @@ public partial class DeferredCalls<T>
                 DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
                 DeferredEntry.OnewayAsyncKind =>
                     RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
-                _ when SyncOf(entry).IsAsync => RunMarked(SyncOf(entry)),
+                DeferredEntry.SyncAsyncKind => RunMarked(SyncOf(entry)),
                 _ => SyncOf(entry).Run(Target, _abort.Token),
             };
         }
@@ -396,7 +396,7 @@ public partial class DeferredCalls<T>
 
         if (entry.IsSync)
         {
-            Volatile.Write(ref _runningSync, null);
+            Volatile.Write(ref _hot.RunningSync, null);
             SyncOf(entry).Release();
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Steward.Deferred;
 
 public partial class DeferredCalls<T>
@@ -5,9 +7,6 @@ public partial class DeferredCalls<T>
     /// <summary>A queued sync call, seen by the processor and the closer without its result type.</summary>
     private interface IQueuedCall
     {
-        /// <summary>True if the call is asynchronous (its continuations need the flow marker).</summary>
-        bool IsAsync { get; }
-
         /// <summary>True once abandoned: it must not run, and its accounting was already done.</summary>
         bool IsAbandoned { get; }
 
@@ -28,10 +27,31 @@ public partial class DeferredCalls<T>
         void Release();
     }
 
+    /// <summary>What a queued call's delegate is; fixed by the overload that queued it, so running it tests no types.</summary>
+    private enum CallShape : byte
+    {
+        /// <summary>A <c>Func&lt;T, TResult&gt;</c>.</summary>
+        Function,
+
+        /// <summary>An <c>Action&lt;T&gt;</c>.</summary>
+        Action,
+
+        /// <summary>A <c>Func&lt;T, CancellationToken, ValueTask&lt;TResult&gt;&gt;</c>.</summary>
+        AsyncFunction,
+
+        /// <summary>A <c>Func&lt;T, CancellationToken, ValueTask&gt;</c>.</summary>
+        AsyncAction,
+    }
+
     /// <summary>
     /// A sync call and its caller's completion in one object (it derives from the <see cref="TaskCompletionSource{TResult}"/>
     /// whose task the caller awaits). State: pending → running → finished, or pending → abandoned (never runs).
     /// </summary>
+    /// <remarks>
+    /// Kept small: a call with neither a timeout nor a cancellable token (the common case) is this object and its task,
+    /// like a hand-rolled <see cref="TaskCompletionSource{TResult}"/>; what a timeout or a token needs lives in a
+    /// <see cref="CallLimits"/> allocated only for them.
+    /// </remarks>
     private sealed class QueuedCall<TResult> : TaskCompletionSource<TResult>, IQueuedCall
     {
         private const int Pending = 0;
@@ -42,41 +62,43 @@ public partial class DeferredCalls<T>
         private readonly DeferredCalls<T> _owner;
         private readonly Delegate _call;
         private readonly string _name;
-        private readonly CancellationToken _callerToken;
-        private TimeSpan? _timeout;
-        private CancellationTokenSource? _cts; // this call's token: cancelled by its timeout or its caller's token
-        private CancellationTokenRegistration _callerRegistration;
+        private readonly CallShape _shape;
+        private CallLimits? _limits; // set by Arm before the call is queued, for a timeout or a cancellable token only
         private int _state;
 
-        public QueuedCall(DeferredCalls<T> owner, Delegate call, string name, CancellationToken callerToken)
+        public QueuedCall(DeferredCalls<T> owner, Delegate call, CallShape shape, string name)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
             _owner = owner;
             _call = call;
+            _shape = shape;
             _name = name;
-            _callerToken = callerToken;
         }
 
         public bool HoldsSlot { get; set; }
 
-        public bool IsAsync => _call is Func<T, CancellationToken, ValueTask<TResult>> or Func<T, CancellationToken, ValueTask>;
-
         public bool IsAbandoned => Volatile.Read(ref _state) == Abandoned;
 
+        private CancellationToken CallerToken => _limits?.CallerToken ?? default;
+
         /// <summary>Starts the timeout and links the caller's token; before the call is queued.</summary>
-        public void Arm(TimeSpan? timeout)
+        public void Arm(TimeSpan? timeout, CancellationToken callerToken)
         {
-            _timeout = timeout;
-            if (timeout is null && !_callerToken.CanBeCanceled)
+            if (timeout is null && !callerToken.CanBeCanceled)
             {
-                return; // nothing can abandon it: no timer, no registration
+                return; // nothing can abandon it: no timer, no registration, no side object
             }
 
-            _cts = timeout is { } delay ? new CancellationTokenSource(delay, _owner._timeProvider) : new CancellationTokenSource();
-            _cts.Token.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).OnCancelled(), this);
-            if (_callerToken.CanBeCanceled)
+            var limits = new CallLimits(
+                timeout,
+                timeout is { } delay ? new CancellationTokenSource(delay, _owner._timeProvider) : new CancellationTokenSource(),
+                callerToken);
+            _limits = limits;
+            limits.Source.Token.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).OnCancelled(), this);
+            if (callerToken.CanBeCanceled)
             {
-                _callerRegistration = _callerToken.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).CancelToken(), this);
+                limits.CallerRegistration =
+                    callerToken.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).CancelToken(), this);
             }
         }
 
@@ -84,20 +106,21 @@ public partial class DeferredCalls<T>
 
         public ValueTask Run(T target, CancellationToken fallbackToken)
         {
-            var token = _cts?.Token ?? fallbackToken;
             try
             {
-                switch (_call)
+                // The shape was fixed by the overload that built this call, so the casts below test nothing.
+                switch (_shape)
                 {
-                    case Func<T, TResult> function:
-                        Succeed(function(target));
+                    case CallShape.Function:
+                        Succeed(Unsafe.As<Func<T, TResult>>(_call)(target));
                         return default;
-                    case Action<T> action:
-                        action(target);
+                    case CallShape.Action:
+                        Unsafe.As<Action<T>>(_call)(target);
                         Succeed(default!);
                         return default;
-                    case Func<T, CancellationToken, ValueTask<TResult>> function:
-                        var pending = function(target, token);
+                    case CallShape.AsyncFunction:
+                        var pending = Unsafe.As<Func<T, CancellationToken, ValueTask<TResult>>>(_call)(
+                            target, _limits?.Source.Token ?? fallbackToken);
                         if (pending.IsCompletedSuccessfully)
                         {
                             // Completed: reading the result does not block.
@@ -107,7 +130,8 @@ public partial class DeferredCalls<T>
 
                         return AwaitAsync(pending);
                     default:
-                        var pendingVoid = ((Func<T, CancellationToken, ValueTask>)_call)(target, token);
+                        var pendingVoid = Unsafe.As<Func<T, CancellationToken, ValueTask>>(_call)(
+                            target, _limits?.Source.Token ?? fallbackToken);
                         if (pendingVoid.IsCompletedSuccessfully)
                         {
                             pendingVoid.GetAwaiter().GetResult();
@@ -152,21 +176,26 @@ public partial class DeferredCalls<T>
 
         public void Release()
         {
-            _callerRegistration.Dispose();
-            _cts?.Dispose();
+            if (_limits is { } limits)
+            {
+                limits.CallerRegistration.Dispose();
+                limits.Source.Dispose();
+            }
         }
 
         private void OnCancelled()
         {
-            var callerCancelled = _callerToken.IsCancellationRequested;
+            // Only a CallLimits' token source calls this, so _limits is set.
+            var limits = _limits!;
+            var callerCancelled = limits.CallerToken.IsCancellationRequested;
             var started = Volatile.Read(ref _state) != Pending;
             Exception reason = callerCancelled
                 ? new OperationCanceledException(
                     $"DeferredCalls '{_owner.Name}': call '{_name}' was cancelled by its caller "
                     + (started ? "while running; its token was cancelled." : "before it started; it will never run."),
-                    _callerToken)
+                    limits.CallerToken)
                 : new TimeoutException(
-                    $"DeferredCalls '{_owner.Name}': call '{_name}' timed out after {_timeout!.Value.TotalMilliseconds:0.###} ms "
+                    $"DeferredCalls '{_owner.Name}': call '{_name}' timed out after {limits.Timeout!.Value.TotalMilliseconds:0.###} ms "
                     + (started ? "while running; its token was cancelled." : "before it started; it will never run."));
             if (!TryAbandon(reason) && Volatile.Read(ref _state) == Running)
             {
@@ -178,7 +207,7 @@ public partial class DeferredCalls<T>
         {
             try
             {
-                _cts?.Cancel();
+                _limits?.Source.Cancel();
             }
             catch (ObjectDisposedException)
             {
@@ -188,9 +217,9 @@ public partial class DeferredCalls<T>
 
         private void Complete(Exception reason)
         {
-            if (reason is OperationCanceledException && _callerToken.IsCancellationRequested)
+            if (reason is OperationCanceledException && CallerToken.IsCancellationRequested)
             {
-                TrySetCanceled(_callerToken);
+                TrySetCanceled(CallerToken);
             }
             else
             {
@@ -238,5 +267,21 @@ public partial class DeferredCalls<T>
                 Fail(ex);
             }
         }
+    }
+
+    /// <summary>What a sync call with a timeout or a cancellable token needs besides the call itself.</summary>
+    private sealed class CallLimits(TimeSpan? timeout, CancellationTokenSource source, CancellationToken callerToken)
+    {
+        /// <summary>The caller's token (default when only a timeout was given).</summary>
+        public CancellationToken CallerToken { get; } = callerToken;
+
+        /// <summary>The caller's timeout, for the message; null when only a token was given.</summary>
+        public TimeSpan? Timeout { get; } = timeout;
+
+        /// <summary>The call's own token: cancelled by its timeout or by its caller's token.</summary>
+        public CancellationTokenSource Source { get; } = source;
+
+        /// <summary>The link from the caller's token to <see cref="Source"/>; disposed by <c>Release</c>.</summary>
+        public CancellationTokenRegistration CallerRegistration { get; set; }
     }
 }

@@ -35,7 +35,7 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<TResult>(call, name, timeout, ct);
+        return Submit<TResult>(call, CallShape.Function, name, timeout, ct);
     }
 
     /// <summary>Queues <paramref name="call"/> and completes once the processor has run it; see
@@ -57,7 +57,7 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<object?>(call, name, timeout, ct);
+        return Submit<object?>(call, CallShape.Action, name, timeout, ct);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public partial class DeferredCalls<T>
             return RunInline(call, ct);
         }
 
-        return Submit<TResult>(call, name, timeout, ct);
+        return Submit<TResult>(call, CallShape.AsyncFunction, name, timeout, ct);
     }
 
     /// <summary>Queues an asynchronous call without a result and completes once it has run; see
@@ -105,7 +105,7 @@ public partial class DeferredCalls<T>
             return RunInline(call, ct);
         }
 
-        return Submit<object?>(call, name, timeout, ct);
+        return Submit<object?>(call, CallShape.AsyncAction, name, timeout, ct);
     }
 
     /// <summary>
@@ -130,7 +130,7 @@ public partial class DeferredCalls<T>
         }
 
         // The documented sync-over-async API: the caller asked to block.
-        return Submit<TResult>(call, name, timeout, CancellationToken.None).GetAwaiter().GetResult();
+        return Submit<TResult>(call, CallShape.Function, name, timeout, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     /// <summary>Queues <paramref name="call"/> and blocks until it has run; see
@@ -147,7 +147,7 @@ public partial class DeferredCalls<T>
             return;
         }
 
-        Submit<object?>(call, name, timeout, CancellationToken.None).GetAwaiter().GetResult();
+        Submit<object?>(call, CallShape.Action, name, timeout, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     private static void ValidateTimeout(TimeSpan? timeout)
@@ -208,7 +208,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>The queuing core behind every <c>Sync</c>/<c>SyncAsync</c>.</summary>
-    private Task<TResult> Submit<TResult>(Delegate call, string? expression, TimeSpan? timeout, CancellationToken ct)
+    private Task<TResult> Submit<TResult>(Delegate call, CallShape shape, string? expression, TimeSpan? timeout, CancellationToken ct)
     {
         ValidateTimeout(timeout);
         if (timeout == Timeout.InfiniteTimeSpan)
@@ -227,7 +227,7 @@ public partial class DeferredCalls<T>
             return Task.FromException<TResult>(ClosedFor(name));
         }
 
-        var queued = new QueuedCall<TResult>(this, call, name, ct);
+        var queued = new QueuedCall<TResult>(this, call, shape, name);
         if (_slots is not null)
         {
             if (!_slots.Wait(0, CancellationToken.None))
@@ -235,7 +235,7 @@ public partial class DeferredCalls<T>
                 return _fullMode == DeferredCallFullMode.Throw
                     ? Task.FromException<TResult>(new InvalidOperationException(
                         $"DeferredCalls '{Name}' is full (capacity {_capacity}): call '{name}' was rejected."))
-                    : SubmitWhenRoomAsync(queued, name, timeout, ct);
+                    : SubmitWhenRoomAsync(queued, shape, name, timeout, ct);
             }
 
             queued.HoldsSlot = true;
@@ -243,14 +243,14 @@ public partial class DeferredCalls<T>
 
         // Armed before it is queued, so the processor never sees it without its token. An abandon that fires before
         // the enqueue is counted as removed before Enqueue counts it as queued; the two cancel out.
-        queued.Arm(timeout);
-        Enqueue(new DeferredEntry(queued, name, DeferredEntry.SyncKind, queued.HoldsSlot));
+        queued.Arm(timeout, ct);
+        Enqueue(new DeferredEntry(queued, name, KindOf(shape), queued.HoldsSlot));
         return queued.Task;
     }
 
     /// <summary>Wait mode, queue full: waits asynchronously for room, within the call's timeout, then queues.</summary>
     private async Task<TResult> SubmitWhenRoomAsync<TResult>(
-        QueuedCall<TResult> queued, string name, TimeSpan? timeout, CancellationToken ct)
+        QueuedCall<TResult> queued, CallShape shape, string name, TimeSpan? timeout, CancellationToken ct)
     {
         var started = _timeProvider.GetTimestamp();
         using var timer = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
@@ -285,10 +285,14 @@ public partial class DeferredCalls<T>
         }
 
         queued.HoldsSlot = true;
-        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null);
-        Enqueue(new DeferredEntry(queued, name, DeferredEntry.SyncKind, holdsSlot: true));
+        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null, ct);
+        Enqueue(new DeferredEntry(queued, name, KindOf(shape), holdsSlot: true));
         return await queued.Task.ConfigureAwait(false);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>The queue entry kind of a sync call: asynchronous delegates need the flow marker when they run.</summary>
+    private static byte KindOf(CallShape shape) =>
+        shape is CallShape.AsyncFunction or CallShape.AsyncAction ? DeferredEntry.SyncAsyncKind : DeferredEntry.SyncKind;
 }

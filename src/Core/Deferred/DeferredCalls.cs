@@ -60,13 +60,14 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     private readonly Lock _skippedLock = new();
     private readonly List<DeferredEntry> _skipped = [];
 
-    // The per-call counters, each on its own cache line (see DeferredHotFields): PendingCount = Enqueued - Taken - _removed.
+    // The fields written per call, each group on its own cache line (see DeferredHotFields):
+    // PendingCount = Enqueued - Taken - _removed.
+    // _hot.Sleeping is 1 while the idle ProcessAsync loop is about to wait or waiting. The processor sets it with
+    // Interlocked.Exchange and then re-checks the queue; producers read it after their interlocked increment (Dekker: no
+    // lost wake-up). _hot.RunningSync is the sync call the processor is about to run or running; see TryClaim and Abort
+    // (Dekker on _phase).
     private DeferredHotFields _hot;
     private int _removed; // calls that left without running: abandoned by their caller, or discarded at the close
-
-    // 1 while the idle ProcessAsync loop is about to wait or waiting. The processor sets it with Interlocked.Exchange and
-    // then re-checks the queue; producers read it after their interlocked increment (Dekker: no lost wake-up).
-    private int _sleeping;
 
     // 1 while a pass (or the drain) owns the queue: the one-at-a-time guarantee.
     private int _processing;
@@ -75,8 +76,6 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     private int _stopRequested;       // set by StopProcessing, consumed by the pass it ends
     private volatile int _skippedCount;
 
-    // The sync call the processor is about to run or running; see TryClaim and Abort (Dekker on _phase).
-    private IQueuedCall? _runningSync;
 
     private TaskCompletionSource? _closed;            // completed when DisposeAsync is done; non-null once it began
     private TaskCompletionSource? _processorReleased; // completed when a pass ends after closing began
@@ -251,9 +250,9 @@ public partial class DeferredCalls<T> : IAsyncDisposable
         _queue.Enqueue(entry);
 
         // Counted after the enqueue (PendingCount may read one low meanwhile). A full fence: orders the enqueue before the
-        // reads of _sleeping and _phase below (see their comments).
+        // reads of _hot.Sleeping and _phase below (see their comments).
         Interlocked.Increment(ref _hot.Enqueued);
-        if (Volatile.Read(ref _sleeping) != 0)
+        if (Volatile.Read(ref _hot.Sleeping) != 0)
         {
             Wake();
         }
@@ -267,7 +266,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
 
     private void Wake()
     {
-        if (Interlocked.Exchange(ref _sleeping, 0) != 0)
+        if (Interlocked.Exchange(ref _hot.Sleeping, 0) != 0)
         {
             _signal.Set();
         }

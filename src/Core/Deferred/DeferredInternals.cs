@@ -8,7 +8,7 @@ namespace Steward.Deferred;
 /// padding, each call's writes would invalidate those lines in every other core's cache. (Not nested in the generic
 /// class: generic types cannot have an explicit layout.)
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 3 * Padding)]
+[StructLayout(LayoutKind.Explicit, Size = 4 * Padding)]
 internal struct DeferredHotFields
 {
     private const int Padding = 128; // two 64-byte lines: adjacent-line prefetching pairs them on x64
@@ -28,6 +28,16 @@ internal struct DeferredHotFields
     /// <summary>The flow marker of the running asynchronous call, finished when it ends; the processor's.</summary>
     [FieldOffset((2 * Padding) + 16)]
     public DeferredFlowMarker? RunningMarker;
+
+    /// <summary>The sync call the processor is about to run or running (an <c>IQueuedCall</c>); written by the processor,
+    /// read by the closer at the drain deadline.</summary>
+    [FieldOffset((2 * Padding) + 24)]
+    public object? RunningSync;
+
+    /// <summary>1 while the idle processing loop is about to wait or waiting; written by the processor and by the producer
+    /// that wakes it, so on a line of its own, away from the fields both only read.</summary>
+    [FieldOffset(3 * Padding)]
+    public int Sleeping;
 }
 
 /// <summary>
@@ -61,8 +71,11 @@ internal readonly struct DeferredEntry(object work, string name, byte kind, bool
     /// <summary>Work is a <c>Func&lt;T, CancellationToken, ValueTask&gt;</c>.</summary>
     public const byte OnewayAsyncKind = 1;
 
-    /// <summary>Work is a queued sync call.</summary>
+    /// <summary>Work is a queued sync call whose delegate is synchronous.</summary>
     public const byte SyncKind = 2;
+
+    /// <summary>Work is a queued sync call whose delegate is asynchronous (its continuations need the flow marker).</summary>
+    public const byte SyncAsyncKind = 3;
 
     /// <summary>The delegate or the queued sync call.</summary>
     public readonly object Work = work;
@@ -77,7 +90,7 @@ internal readonly struct DeferredEntry(object work, string name, byte kind, bool
     public readonly bool HoldsSlot = holdsSlot;
 
     /// <summary>True for a queued sync call.</summary>
-    public bool IsSync => Kind == SyncKind;
+    public bool IsSync => Kind >= SyncKind;
 }
 
 /// <summary>
