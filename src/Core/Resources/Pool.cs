@@ -23,7 +23,10 @@ public sealed class Pool<T> : IDisposable
     private readonly Func<T> _factory;
     private readonly ConcurrentQueue<T> _items = new();
     private readonly int _maxQueued; // kept items beyond the fast slot; int.MaxValue when unlimited
-    private T? _fastItem;
+
+    // The fast slot: null (empty), a kept item, or this pool itself once disposed (so a return into the slot fails and
+    // takes the slow path, which sees the disposal, without a check of its own on the fast path).
+    private object? _fastSlot;
     private int _queued;             // items in _items, counted before enqueue so the bound is never exceeded
     private long _created;
     private volatile bool _disposed;
@@ -45,7 +48,7 @@ public sealed class Pool<T> : IDisposable
     public int MaxSize { get; }
 
     /// <summary>How many items are waiting to be reused.</summary>
-    public int Available => (Volatile.Read(ref _fastItem) is null ? 0 : 1) + Volatile.Read(ref _queued);
+    public int Available => (Volatile.Read(ref _fastSlot) is { } slot && !IsClosedMarker(slot) ? 1 : 0) + Volatile.Read(ref _queued);
 
     /// <summary>How many items the factory has made.</summary>
     public long Created => Interlocked.Read(ref _created);
@@ -62,11 +65,12 @@ public sealed class Pool<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Get()
     {
-        // Fast path: the one fast slot. (A disposed pool's slot is empty, so the disposed check lives in the slow path.)
-        var item = _fastItem;
-        if (item is not null && Interlocked.CompareExchange(ref _fastItem, null, item) == item)
+        // Fast path: the one fast slot. (A disposed pool's slot holds the pool itself, so the disposed check lives in the
+        // slow path.)
+        var item = _fastSlot;
+        if (item is not null && item != this && Interlocked.CompareExchange(ref _fastSlot, null, item) == item)
         {
-            return item;
+            return Unsafe.As<T>(item); // only items and the pool itself are ever stored in the slot
         }
 
         return GetSlow();
@@ -90,22 +94,25 @@ public sealed class Pool<T> : IDisposable
     /// <summary>Disposes every kept item; afterwards renting throws and returned items are disposed.</summary>
     public void Dispose()
     {
+        // Set before the slot is closed: a return that finds the slot closed then sees the disposal in its slow path.
         _disposed = true;
-        Drain();
+        var fast = Interlocked.Exchange(ref _fastSlot, this);
+        if (fast is not null && !IsClosedMarker(fast))
+        {
+            DisposeItem(Unsafe.As<T>(fast));
+        }
+
+        DrainQueue();
     }
 
     /// <summary><see cref="Return"/> without the argument check (the lease knows its item is not null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ReturnCore(T item)
     {
-        if (_fastItem is null && Interlocked.CompareExchange(ref _fastItem, item, null) is null)
+        // Kept in the slot only while it is empty, hence never after Dispose closed it; a Dispose that closes it after
+        // this return disposes what it finds there.
+        if (_fastSlot is null && Interlocked.CompareExchange(ref _fastSlot, item, null) is null)
         {
-            // Checked after the slot is taken: a Dispose racing with this Return drains the slot either way.
-            if (_disposed)
-            {
-                DrainAfterDispose();
-            }
-
             return;
         }
 
@@ -117,18 +124,15 @@ public sealed class Pool<T> : IDisposable
     /// to stay inline: the JIT copies a <c>finally</c> into the normal path only when it has at most 15 statements
     /// after inlining, and otherwise calls it as a funclet with the enclosing method's locals kept in memory (about
     /// 1.3 ns per rent on the benchmark machine). Hence one compare-and-swap on the fast slot, without the read that
-    /// <see cref="ReturnCore"/> does first (that read pushes the inlined finally over the limit), and everything else
-    /// in <see cref="ReturnFromLeaseSlow"/>.
+    /// <see cref="ReturnCore"/> does first, and everything else in <see cref="ReturnSlow"/>.
     /// </summary>
     /// <param name="item">The lease's item.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ReturnFromLease(T item)
     {
-        // The object overload: the generic CompareExchange<T> inlines to more statements.
-        var kept = Interlocked.CompareExchange(ref Unsafe.As<T?, object?>(ref _fastItem), item, null) is null;
-        if (!kept | _disposed)
+        if (Interlocked.CompareExchange(ref _fastSlot, item, null) is not null)
         {
-            ReturnFromLeaseSlow(item, kept);
+            ReturnSlow(item);
         }
     }
 
@@ -168,7 +172,7 @@ public sealed class Pool<T> : IDisposable
                 // A Return racing with Dispose may keep an item after Dispose drained; it drains again so nothing is kept.
                 if (_disposed)
                 {
-                    Drain();
+                    DrainQueue();
                 }
 
                 return;
@@ -180,33 +184,11 @@ public sealed class Pool<T> : IDisposable
         DisposeItem(item);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void DrainAfterDispose() => Drain();
+    /// <summary>True for the value the fast slot holds once the pool is disposed.</summary>
+    private bool IsClosedMarker(object slot) => ReferenceEquals(slot, this);
 
-    /// <summary>The rest of <see cref="ReturnFromLease"/>, as <see cref="ReturnCore"/> does it.</summary>
-    /// <param name="item">The lease's item.</param>
-    /// <param name="kept">Whether the item went into the fast slot (then the pool was found disposed).</param>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReturnFromLeaseSlow(T item, bool kept)
+    private void DrainQueue()
     {
-        if (kept)
-        {
-            // Checked after the slot is taken: a Dispose racing with this return drains the slot either way.
-            Drain();
-        }
-        else
-        {
-            ReturnSlow(item);
-        }
-    }
-
-    private void Drain()
-    {
-        if (Interlocked.Exchange(ref _fastItem, null) is { } fast)
-        {
-            DisposeItem(fast);
-        }
-
         while (_items.TryDequeue(out var item))
         {
             Interlocked.Decrement(ref _queued);
