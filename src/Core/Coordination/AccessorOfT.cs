@@ -134,8 +134,6 @@ public sealed class Accessor<T>
     /// <inheritdoc/>
     public override string ToString() => $"Accessor {Name}: {Value}";
 
-    private static void Complete(List<Reader>? served) => served?.ForEach(r => r.TrySetResult(r.Delivered));
-
     private async Task SetAfterLockAsync(ValueTask acquire, T value, bool waitForRead, CancellationToken ct)
     {
         await acquire.ConfigureAwait(false);
@@ -154,10 +152,10 @@ public sealed class Accessor<T>
             return ct.CanBeCanceled ? WaitParkedAsync(parked, ct) : parked.Task;
         }
 
-        List<Reader>? served;
+        var done = default(Completions);
         try
         {
-            served = Write(value); // throws: nothing delivered, nobody notified
+            Write(value, ref done); // throws: nothing delivered, nobody notified
         }
         catch (Exception ex)
         {
@@ -168,7 +166,7 @@ public sealed class Accessor<T>
             Condition.Release();
         }
 
-        Complete(served);
+        done.Run();
         return Task.CompletedTask;
     }
 
@@ -182,8 +180,7 @@ public sealed class Accessor<T>
     private Task<T> GetLockedAsync(Func<T, bool>? predicate, bool waitForWrite, CancellationToken ct)
     {
         Reader reader;
-        List<Reader>? served = null;
-        List<(ParkedWrite Write, Exception? Error)>? finished = null;
+        var done = default(Completions);
         var found = false;
         T result = default!;
         try
@@ -209,12 +206,12 @@ public sealed class Accessor<T>
 
                 try
                 {
-                    (served ??= []).AddRange(Write(parked.Value) ?? []);
-                    (finished ??= []).Add((parked, null));
+                    Write(parked.Value, ref done);
+                    done.Performed(parked, null);
                 }
                 catch (Exception ex)
                 {
-                    (finished ??= []).Add((parked, ex)); // the setter threw: the writer gets it, nobody is notified
+                    done.Performed(parked, ex); // the setter threw: the writer gets it, nobody is notified
                     continue;
                 }
 
@@ -239,19 +236,7 @@ public sealed class Accessor<T>
             Condition.Release();
 
             // Completed outside the lock: the readers served by the parked writes, then the writers themselves.
-            Complete(served);
-
-            finished?.ForEach(f =>
-            {
-                if (f.Error is null)
-                {
-                    f.Write.TrySetResult();
-                }
-                else
-                {
-                    f.Write.TrySetException(f.Error);
-                }
-            });
+            done.Run();
         }
 
         return ct.CanBeCanceled ? WaitReaderAsync(reader, ct) : reader.Task;
@@ -315,24 +300,86 @@ public sealed class Accessor<T>
         }
     }
 
-    /// <summary>Writes <paramref name="value"/> and takes the waiting readers it satisfies. Caller holds the lock.</summary>
-    private List<Reader>? Write(T value)
+    /// <summary>Writes <paramref name="value"/> and takes the waiting readers it satisfies into <paramref name="done"/>.
+    /// Caller holds the lock. If the setter throws, nothing is taken.</summary>
+    private void Write(T value, ref Completions done)
     {
         _setter(value);
-        List<Reader>? served = null;
         for (var i = 0; i < _readers.Count; i++)
         {
             var reader = _readers[i];
             if (reader.Predicate is null || reader.Predicate(value))
             {
                 reader.Delivered = value;
-                (served ??= []).Add(reader);
+                done.Served(reader);
                 _readers.RemoveAt(i--);
             }
         }
 
         Condition.WakeAll();
-        return served;
+    }
+
+    /// <summary>
+    /// The readers served and the parked writes performed under the lock, completed once it is released. The first of
+    /// each is kept in a field, so a one-to-one hand-off collects them without allocating.
+    /// </summary>
+    private struct Completions
+    {
+        private Reader? _reader;
+        private List<Reader>? _moreReaders;
+        private ParkedWrite? _write;
+        private Exception? _writeError;
+        private List<(ParkedWrite Write, Exception? Error)>? _moreWrites;
+
+        /// <summary>A reader that was delivered a value.</summary>
+        public void Served(Reader reader)
+        {
+            if (_reader is null)
+            {
+                _reader = reader;
+            }
+            else
+            {
+                (_moreReaders ??= []).Add(reader);
+            }
+        }
+
+        /// <summary>A parked write this reader performed: done, or failed with <paramref name="error"/>.</summary>
+        public void Performed(ParkedWrite write, Exception? error)
+        {
+            if (_write is null)
+            {
+                (_write, _writeError) = (write, error);
+            }
+            else
+            {
+                (_moreWrites ??= []).Add((write, error));
+            }
+        }
+
+        /// <summary>Completes the readers, then the writers, in the order they were taken. Call without the lock.</summary>
+        public readonly void Run()
+        {
+            _reader?.TrySetResult(_reader.Delivered);
+            _moreReaders?.ForEach(static r => r.TrySetResult(r.Delivered));
+            if (_write is not null)
+            {
+                Finish(_write, _writeError);
+                _moreWrites?.ForEach(static w => Finish(w.Write, w.Error));
+            }
+        }
+
+        private static void Finish(ParkedWrite write, Exception? error)
+        {
+            if (error is null)
+            {
+                write.TrySetResult();
+            }
+            else
+            {
+                write.TrySetException(error);
+            }
+        }
     }
 
     /// <summary>A reader waiting for a write; it is its own completion source (one object less per wait).</summary>

@@ -7,108 +7,200 @@ namespace Steward.Coordination;
 /// <see cref="AsyncCondition"/>. Ownership passes directly from the releaser to the oldest waiter, so a newcomer can
 /// never overtake a waiter.
 /// </summary>
-[DebuggerDisplay("AsyncMutex: held={_held}, {_waiters.Count} waiting")]
+/// <remarks>
+/// One word of state makes the uncontended case a single compare-and-swap to take the lock and one to give it back; the
+/// gate (a <see cref="Lock"/>) and the queue are touched only once some caller has had to wait. Invariants:
+/// <list type="bullet">
+/// <item><description><see cref="Free"/> → <see cref="Held"/> only by a compare-and-swap from an acquirer (the one
+/// that wins owns the lock).</description></item>
+/// <item><description><see cref="Contended"/> is set only under the gate, by an acquirer about to queue; from then on
+/// every release goes through the gate, so no release can miss a queued waiter.</description></item>
+/// <item><description>A release that finds a waiter hands the lock to it without ever making the state
+/// <see cref="Free"/>, so nobody can barge in between; it lowers the state to <see cref="Held"/> if that waiter was the
+/// last (no one else is queued, and anyone who queues later raises it again under the gate first).</description></item>
+/// </list>
+/// </remarks>
+[DebuggerDisplay("AsyncMutex: {DebuggerState,nq}")]
 internal sealed class AsyncMutex
 {
+    private const int Free = 0;
+    private const int Held = 1;      // held, and nobody queued: the next release is a compare-and-swap back to Free
+    private const int Contended = 2; // held, and waiters may be queued: releases go through the gate
+
     private readonly Lock _gate = new();
-    private readonly LinkedList<TaskCompletionSource> _waiters = new(); // guarded by _gate
-    private bool _held;                                                  // guarded by _gate (read without it only as a spin hint)
+    private int _state;
+
+    // The queue of waiters, oldest first, linked through the waiters themselves. Guarded by _gate.
+    private Waiter? _first;
+    private Waiter? _last;
 
     /// <summary>Whether some flow holds the lock.</summary>
-    public bool IsHeld
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _held;
-            }
-        }
-    }
+    public bool IsHeld => Volatile.Read(ref _state) != Free;
+
+    private string DebuggerState => _state switch { Free => "free", Held => "held", _ => "held, contended" };
 
     /// <summary>Takes the lock; completes synchronously, allocation-free, when it is free.</summary>
     /// <param name="ct">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
     /// <returns>A task that completes once the caller holds the lock.</returns>
     public ValueTask AcquireAsync(CancellationToken ct)
     {
+        if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+        {
+            return default;
+        }
+
         // Critical sections under this lock are a few instructions long: spin briefly (never sleeping) before queueing,
         // which spares an asynchronous wait (and a thread hop) for most contended acquisitions. A spinner cannot barge
-        // past queued waiters: a release with waiters hands the lock over and never clears _held.
-        if (Volatile.Read(ref _held))
+        // past queued waiters: with waiters queued the state never returns to Free until they have all had the lock.
+        var spinner = default(SpinWait);
+        while (!spinner.NextSpinWillYield)
         {
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _held) && !spinner.NextSpinWillYield)
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (Volatile.Read(ref _state) == Free && Interlocked.CompareExchange(ref _state, Held, Free) == Free)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-
-        LinkedListNode<TaskCompletionSource> node;
-        lock (_gate)
-        {
-            if (!_held)
-            {
-                _held = true;
                 return default;
             }
-
-            if (ct.IsCancellationRequested)
-            {
-                return ValueTask.FromCanceled(ct);
-            }
-
-            node = _waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
 
-        return WaitAsync(node, ct);
+        return AcquireSlow(ct);
     }
 
     /// <summary>Releases the lock, handing it to the oldest waiter if there is one.</summary>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
     public void Release()
     {
-        TaskCompletionSource? next = null;
+        if (Interlocked.CompareExchange(ref _state, Free, Held) == Held)
+        {
+            return; // nobody queued: the state said so, and queueing would have changed it first
+        }
+
+        Waiter? next;
         lock (_gate)
         {
-            if (!_held)
+            if (_state == Free)
             {
                 throw new InvalidOperationException("The async lock is released but nobody holds it.");
             }
 
-            if (_waiters.First is { } first)
+            next = _first;
+            if (next is null)
             {
-                _waiters.RemoveFirst(); // ownership passes to it: _held stays true
-                next = first.Value;
+                Volatile.Write(ref _state, Free);
+                return;
             }
-            else
+
+            Unlink(next); // ownership passes to it: the state stays held
+            if (_first is null)
             {
-                _held = false;
+                Volatile.Write(ref _state, Held); // it was the last: its release may take the fast path
             }
         }
 
-        next?.TrySetResult(); // outside the lock: the new owner runs asynchronously anyway
+        next.TrySetResult(); // outside the gate: the new owner runs asynchronously anyway
     }
 
-    private async ValueTask WaitAsync(LinkedListNode<TaskCompletionSource> node, CancellationToken ct)
+    private ValueTask AcquireSlow(CancellationToken ct)
+    {
+        Waiter waiter;
+        lock (_gate)
+        {
+            // Take the lock if it came free, else mark it contended (so its release comes through the gate) and queue.
+            while (true)
+            {
+                var state = _state;
+                if (state == Free)
+                {
+                    if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+                    {
+                        return default;
+                    }
+                }
+                else if (state == Contended || Interlocked.CompareExchange(ref _state, Contended, Held) == Held)
+                {
+                    break;
+                }
+            }
+
+            if (ct.IsCancellationRequested)
+            {
+                // Left contended with perhaps nobody queued: the next release goes through the gate and finds no one.
+                return ValueTask.FromCanceled(ct);
+            }
+
+            waiter = new Waiter();
+            if (_last is null)
+            {
+                _first = _last = waiter;
+            }
+            else
+            {
+                waiter.Previous = _last;
+                _last.Next = waiter;
+                _last = waiter;
+            }
+
+            waiter.Queued = true;
+        }
+
+        return ct.CanBeCanceled ? WaitAsync(waiter, ct) : new ValueTask(waiter.Task);
+    }
+
+    private async ValueTask WaitAsync(Waiter waiter, CancellationToken ct)
     {
         try
         {
-            await node.Value.Task.WaitAsync(ct).ConfigureAwait(false);
+            await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             lock (_gate)
             {
                 // Still queued: withdraw. Already dequeued: Release handed us the lock, so we own it and keep it.
-                if (node.List is null)
+                if (!waiter.Queued)
                 {
                     return;
                 }
 
-                _waiters.Remove(node);
+                Unlink(waiter);
             }
 
             throw;
         }
+    }
+
+    /// <summary>Removes a queued waiter from the queue. Caller holds the gate.</summary>
+    private void Unlink(Waiter waiter)
+    {
+        if (waiter.Previous is null)
+        {
+            _first = waiter.Next;
+        }
+        else
+        {
+            waiter.Previous.Next = waiter.Next;
+        }
+
+        if (waiter.Next is null)
+        {
+            _last = waiter.Previous;
+        }
+        else
+        {
+            waiter.Next.Previous = waiter.Previous;
+        }
+
+        waiter.Previous = waiter.Next = null;
+        waiter.Queued = false;
+    }
+
+    /// <summary>A queued acquirer: its own completion source and its own queue node (one object and its task per wait).</summary>
+    private sealed class Waiter() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public Waiter? Previous { get; set; }
+
+        public Waiter? Next { get; set; }
+
+        /// <summary>In the queue; false once handed the lock or withdrawn. Guarded by the gate.</summary>
+        public bool Queued { get; set; }
     }
 }
