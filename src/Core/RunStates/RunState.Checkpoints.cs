@@ -92,7 +92,13 @@ public partial class RunState
             return Task.FromCanceled(ct);
         }
 
-        return IsCancelled || delay == TimeSpan.Zero ? Task.CompletedTask : SleepCoreAsync(delay, ct);
+        if (IsCancelled || delay == TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Without a token of its own (the usual worker loop) a sleep is one small promise: no async frame, no linked source.
+        return ct.CanBeCanceled ? SleepCoreAsync(delay, ct) : Sleeper.Start(delay, _timeProvider, Token);
     }
 
     /// <summary>

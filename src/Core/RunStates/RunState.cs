@@ -36,6 +36,8 @@ public partial class RunState
     private const int PausedFlag = 2;    // set exactly while Status == Paused
     private const int PollFlag = 4;      // set for ever when a pollCancel was given, to route checkpoints through it
 
+    private const long NoTime = long.MinValue;
+
     private static long s_unnamed;
 
     private readonly Lock _lock = new();
@@ -56,8 +58,10 @@ public partial class RunState
 
     // Guarded by _lock.
     private HashSet<RunState>? _runningChildren; // children between their Start and Stop; see RunState.Children.cs
-    private DateTimeOffset? _startTime;
-    private DateTimeOffset? _stopTime;
+    // UTC ticks, or NoTime: plain longs rather than DateTimeOffset? (8 bytes each, not 24), as a host keeps one RunState
+    // per worker instance. TimeProvider.GetUtcNow is UTC by contract, so nothing is lost.
+    private long _startTicks = NoTime;
+    private long _stopTicks = NoTime;
 
     // Progress counter for stall detection. Incremented without interlocking: under concurrent checkpoints of
     // one RunState an increment may be lost, which a "has it moved since the last sample" check tolerates.
@@ -146,7 +150,7 @@ public partial class RunState
         {
             lock (_lock)
             {
-                return _startTime;
+                return ToTime(_startTicks);
             }
         }
     }
@@ -158,7 +162,7 @@ public partial class RunState
         {
             lock (_lock)
             {
-                return _stopTime;
+                return ToTime(_stopTicks);
             }
         }
     }
@@ -170,13 +174,13 @@ public partial class RunState
         {
             lock (_lock)
             {
-                if (_startTime is not { } start)
+                if (_startTicks == NoTime)
                 {
                     return TimeSpan.Zero;
                 }
 
-                var end = IsRunningStatus(_status) ? _timeProvider.GetUtcNow() : _stopTime ?? start;
-                var elapsed = end - start;
+                var end = IsRunningStatus(_status) ? _timeProvider.GetUtcNow().UtcTicks : _stopTicks == NoTime ? _startTicks : _stopTicks;
+                var elapsed = TimeSpan.FromTicks(end - _startTicks);
                 return elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed;
             }
         }
@@ -350,8 +354,8 @@ public partial class RunState
             _flags = _pollCancel is null ? 0 : PollFlag;
             _status = to;
             var now = _timeProvider.GetUtcNow();
-            _startTime = now;
-            _stopTime = null;
+            _startTicks = now.UtcTicks;
+            _stopTicks = NoTime;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now);
         }
 
@@ -396,7 +400,7 @@ public partial class RunState
             _status = to;
             _flags &= ~PausedFlag;
             var now = _timeProvider.GetUtcNow();
-            _stopTime = now;
+            _stopTicks = now.UtcTicks;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now);
         }
 
@@ -408,6 +412,8 @@ public partial class RunState
         ThrowIfAny(errors);
         return true;
     }
+
+    private static DateTimeOffset? ToTime(long utcTicks) => utcTicks == NoTime ? null : new DateTimeOffset(utcTicks, TimeSpan.Zero);
 
     private static bool IsRunningStatus(RunStateStatus status) =>
         status is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping;

@@ -33,7 +33,9 @@ internal sealed partial class DeferredCallsHostService<T>(
     {
         var pending = calls.PendingCount;
         var drained = calls.DisposeAsync().AsTask(); // rejects new calls, ends the pass, drains what is pending
-        if (!await budget.WaitAsync(Task.WhenAll(drained, _processing), cancellationToken).ConfigureAwait(false))
+        var done = Task.WhenAll(drained, _processing);
+        await budget.WaitAsync(done, cancellationToken);
+        if (!done.IsCompleted)
         {
             LogDidNotDrain(calls.Name, budget.Timeout, calls.PendingCount);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the deferred calls of '{calls.Name}' did not drain within {budget.Timeout}");

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Steward.Hosting;
 
 /// <summary>
@@ -37,19 +39,13 @@ internal sealed class ShutdownBudget(StewardSettings settings)
     }
 
     /// <summary>
-    /// Waits for <paramref name="task"/> within the remaining budget, without rethrowing its failure: true if it
-    /// completed in time (check <see cref="Task.Exception"/> for how), false if the budget ran out first.
+    /// Waits for <paramref name="task"/> within the remaining budget, or until <paramref name="cancellationToken"/>;
+    /// the await never throws (not the task's failure, nor the timeout, nor the cancellation). Afterwards
+    /// <paramref name="task"/>'s <see cref="Task.IsCompleted"/> says whether it finished in time, and its
+    /// <see cref="Task.Exception"/> how.
     /// </summary>
-    public async Task<bool> WaitAsync(Task task, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await task.WaitAsync(Remaining, s_clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        catch (TimeoutException)
-        {
-        }
-
-        return task.IsCompleted;
-    }
+    /// <remarks>Not an async method: it runs once per stop, so each async state machine on the stop path is compiled
+    /// while the process is being asked to exit.</remarks>
+    public ConfiguredTaskAwaitable WaitAsync(Task task, CancellationToken cancellationToken) =>
+        task.WaitAsync(Remaining, s_clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 }

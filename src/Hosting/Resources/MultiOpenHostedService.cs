@@ -54,7 +54,8 @@ internal sealed partial class MultiOpenHostedService<T>(
 
         // The final shutdown, once, whatever is still held; bounded by the budget, and its failure reported, not thrown.
         var closing = resource.DisposeAsync().AsTask();
-        if (!await budget.WaitAsync(closing, cancellationToken).ConfigureAwait(false))
+        await budget.WaitAsync(closing, cancellationToken);
+        if (!closing.IsCompleted)
         {
             LogDidNotClose(resource.Name, budget.Timeout);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"resource '{resource.Name}' did not shut down within {budget.Timeout}");

@@ -36,7 +36,8 @@ internal sealed partial class TaskletHostService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var stopping = loop.StopAsync().AsTask();
-        if (!await budget.WaitAsync(stopping, cancellationToken).ConfigureAwait(false))
+        await budget.WaitAsync(stopping, cancellationToken);
+        if (!stopping.IsCompleted)
         {
             LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");

@@ -53,7 +53,8 @@ internal sealed partial class HostNurseryService(
         // CloseAsync observes the failures (each was already handled by the ChildFailed handler), so the container's later
         // DisposeAsync of the nursery does not throw them again.
         var closing = CloseQuietlyAsync();
-        if (!await budget.WaitAsync(closing, cancellationToken).ConfigureAwait(false))
+        await budget.WaitAsync(closing, cancellationToken);
+        if (!closing.IsCompleted)
         {
             LogDidNotClose(nursery.Name, budget.Timeout, nursery.Tasks.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the host nursery '{nursery.Name}' did not close within {budget.Timeout}");

@@ -99,7 +99,13 @@ internal sealed partial class RunStateHostedService(
         // running once the budget is spent is reported in StoppedAsync.
         controller.Host.Cancel();
         budget.Begin();
-        await budget.WaitAsync(Task.WhenAll(_supervisors.Select(s => s.Supervisor)), cancellationToken).ConfigureAwait(false);
+        var supervisors = new Task[_supervisors.Count];
+        for (var i = 0; i < supervisors.Length; i++)
+        {
+            supervisors[i] = _supervisors[i].Supervisor;
+        }
+
+        await budget.WaitAsync(Task.WhenAll(supervisors), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -107,27 +113,35 @@ internal sealed partial class RunStateHostedService(
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         _sampler?.Dispose();
+        // Loops, and no snapshot unless an instance is stuck: this runs once per process, as it exits. Every instance the
+        // controller knows (RunStateBackgroundServices too) that is still in a run:
         var now = controller.Clock.GetUtcNow();
-        var stuck = controller.Workers.Where(s => s.State is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping).ToList();
-        foreach (var status in stuck)
+        var notStopped = 0;
+        foreach (var instance in controller.Instances)
         {
-            LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
+            if (instance.RunState.Status is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping)
+            {
+                var status = instance.Snapshot(now);
+                LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
+                notStopped++;
+            }
         }
 
-        // A supervisor can also be stuck outside a run: creating the worker or its scoped services (Idle), or disposing
-        // them (Stopped).
-        var outsideRun = _supervisors
-            .Where(s => !s.Supervisor.IsCompleted && s.Instance.RunState.Status is RunStateStatus.Idle or RunStateStatus.Stopped)
-            .ToList();
-        foreach (var (instance, _) in outsideRun)
+        // And supervisors stuck outside a run: creating the worker or its scoped services (Idle), or disposing them (Stopped).
+        foreach (var (instance, supervisor) in _supervisors)
         {
-            LogDidNotFinish(instance.Name, instance.Index, budget.Timeout, instance.RunState.Status);
+            var state = instance.RunState.Status;
+            if (!supervisor.IsCompleted && state is RunStateStatus.Idle or RunStateStatus.Stopped)
+            {
+                LogDidNotFinish(instance.Name, instance.Index, budget.Timeout, state);
+                notStopped++;
+            }
         }
 
-        if (stuck.Count + outsideRun.Count > 0)
+        if (notStopped > 0)
         {
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout,
-                $"{stuck.Count + outsideRun.Count} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
+                $"{notStopped} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
         }
 
         controller.Host.StopCore(throwIfNotRunning: false);

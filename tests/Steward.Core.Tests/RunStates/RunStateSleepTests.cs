@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Steward.Testing;
 using Steward.Tests.Support;
 
 namespace Steward.Tests.RunStates;
@@ -92,5 +93,35 @@ public class RunStateSleepTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = runState.SleepAsync(TimeSpan.FromSeconds(-1)); });
         Assert.Equal("delay", error.ParamName);
         Assert.Contains("'sleeper'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sleeps_ended_by_their_timer_or_by_a_racing_cancel_all_end_quietly_and_leave_no_timer_behind()
+    {
+        var clock = new ManualTimeProvider();
+        for (var round = 0; round < 300; round++)
+        {
+            var runState = new RunState($"sleeper-{round}", clock);
+            runState.Start();
+            var sleeps = Enumerable.Range(0, 20).Select(i => runState.SleepAsync(TimeSpan.FromSeconds(1 + (i % 2)))).ToList();
+            Assert.Equal(20, clock.ActiveTimers);
+
+            // The clock fires the one-second sleeps while Cancel ends them all: each ends once, by one or the other.
+            using var go = new Barrier(2);
+            var advancer = new Thread(() =>
+            {
+                go.SignalAndWait();
+                clock.Advance(TimeSpan.FromSeconds(1));
+            });
+            advancer.Start();
+            go.SignalAndWait();
+            runState.Cancel();
+            advancer.Join();
+
+            await Task.WhenAll(sleeps).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.All(sleeps, sleep => Assert.True(sleep.IsCompletedSuccessfully));
+            Assert.Equal(0, clock.ActiveTimers); // every sleep's timer was disposed, whichever way it ended
+            runState.Stop();
+        }
     }
 }
