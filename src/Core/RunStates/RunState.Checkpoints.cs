@@ -79,6 +79,9 @@ public partial class RunState
     /// <param name="ct">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    /// <remarks>A sleep without a <paramref name="ct"/> of its own, woken by <see cref="Cancel"/>, resumes on the thread
+    /// pool, not inside the call to <see cref="Cancel"/>: cancelling a parent with thousands of sleeping children
+    /// returns at once.</remarks>
     public Task SleepAsync(TimeSpan delay, CancellationToken ct = default)
     {
         if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
