@@ -101,15 +101,15 @@ public partial class DeferredCalls<T>
         try
         {
             var pass = new Pass(default, budget: -1, draining: true);
-            while (TryTakeNext(ref pass, out var entry))
+            while (true)
             {
-                var pending = Execute(entry);
-                if (!pending.IsCompleted)
+                var pending = RunBatch(ref pass, ref drained, CancellationToken.None);
+                if (pending.IsCompleted)
                 {
-                    await pending.ConfigureAwait(false);
+                    break; // nothing left to take
                 }
 
-                drained++;
+                await pending.ConfigureAwait(false);
             }
         }
         finally

@@ -33,19 +33,17 @@ public partial class DeferredCalls<T>
         {
             var pass = new Pass(filter, budget: _queue.Count, draining: false);
             var ran = 0;
-            while (TryTakeNext(ref pass, out var entry))
+            while (true)
             {
-                var pending = Execute(entry);
-                if (!pending.IsCompleted)
+                var pending = RunBatch(ref pass, ref ran, CancellationToken.None);
+                if (pending.IsCompleted)
                 {
-                    // The documented sync API: an asynchronous call is waited for on this thread. Execute never throws.
-                    pending.AsTask().GetAwaiter().GetResult();
+                    return ran; // nothing left to take
                 }
 
-                ran++;
+                // The documented sync API: an asynchronous call is waited for on this thread. It never throws.
+                pending.AsTask().GetAwaiter().GetResult();
             }
-
-            return ran;
         }
         finally
         {
@@ -85,19 +83,23 @@ public partial class DeferredCalls<T>
             // gets its task back at once even when the first calls are synchronous and long.
             await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             var pass = new Pass(filter, budget: -1, draining: false);
+            var ran = 0; // not reported: ProcessAsync runs until it ends
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                if (TryTakeNext(ref pass, out var entry))
+                var pending = RunBatch(ref pass, ref ran, ct);
+                if (!pending.IsCompleted)
                 {
-                    var pending = Execute(entry);
-                    if (!pending.IsCompleted)
-                    {
-                        await pending.ConfigureAwait(false);
-                    }
-
+                    await pending.ConfigureAwait(false);
                     continue;
                 }
+
+                if (ct.IsCancellationRequested)
+                {
+                    continue; // thrown above
+                }
+
+                // Else the pass took nothing more: it ended (stopped or closing) or the queue is empty for now.
 
                 if (pass.Ended)
                 {
@@ -338,30 +340,54 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>
-    /// Runs a claimed call, marking it as the running call so that sync calls it makes run inline. Never throws: sync
-    /// calls hand their outcome to their caller, oneway failures are reported. Pending only if the call went asynchronous.
+    /// Takes and runs calls on this thread, one at a time, until one goes asynchronous (its pending end is returned, for
+    /// the caller to await before the next batch) or there is nothing the pass may take now, or <paramref name="ct"/> is
+    /// cancelled (a completed value task; <paramref name="ran"/> says how many ran). Never throws.
     /// </summary>
-    private ValueTask Execute(in DeferredEntry entry)
+    /// <remarks>
+    /// The thread is marked as inside this handler's calls once for the whole batch rather than around each call: between
+    /// two calls of a batch only the pass's own bookkeeping runs here, and the mark is gone before anything is awaited.
+    /// </remarks>
+    private ValueTask RunBatch(ref Pass pass, ref int ran, CancellationToken ct)
     {
-        Volatile.Write(ref _hot.RunningName, entry.Name);
         var previousOwner = DeferredCallContext.Owner;
         DeferredCallContext.Owner = this;
-        ValueTask pending;
         try
         {
-            pending = entry.Kind switch
+            while (!ct.IsCancellationRequested && TryTakeNext(ref pass, out var entry))
             {
-                DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
-                DeferredEntry.OnewayAsyncKind =>
-                    RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
-                DeferredEntry.SyncAsyncKind => RunMarked(SyncOf(entry)),
-                _ => SyncOf(entry).Run(Target, _abort.Token),
-            };
+                ran++;
+                var pending = Execute(entry);
+                if (!pending.IsCompleted)
+                {
+                    return pending;
+                }
+            }
+
+            return default;
         }
         finally
         {
             DeferredCallContext.Owner = previousOwner;
         }
+    }
+
+    /// <summary>
+    /// Runs a claimed call as the running call (the thread is already marked by <see cref="RunBatch"/>, so sync calls it
+    /// makes run inline). Never throws: sync calls hand their outcome to their caller, oneway failures are reported.
+    /// Pending only if the call went asynchronous.
+    /// </summary>
+    private ValueTask Execute(in DeferredEntry entry)
+    {
+        Volatile.Write(ref _hot.RunningName, entry.Name);
+        var pending = entry.Kind switch
+        {
+            DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
+            DeferredEntry.OnewayAsyncKind =>
+                RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
+            DeferredEntry.SyncAsyncKind => RunMarked(SyncOf(entry)),
+            _ => SyncOf(entry).Run(Target, _abort.Token),
+        };
 
         if (pending.IsCompleted)
         {
