@@ -153,13 +153,16 @@ public sealed class Accessor<T>
         }
 
         var done = default(Completions);
+        Exception? failure = null;
         try
         {
-            Write(value, ref done); // throws: nothing delivered, nobody notified
+            // The setter throws: nothing is written or delivered. A reader's predicate throws: the readers served
+            // before it still get the value (below); that reader stays waiting, and the writer gets the exception.
+            Write(value, ref done);
         }
         catch (Exception ex)
         {
-            return Task.FromException(ex);
+            failure = ex;
         }
         finally
         {
@@ -167,7 +170,7 @@ public sealed class Accessor<T>
         }
 
         done.Run();
-        return Task.CompletedTask;
+        return failure is null ? Task.CompletedTask : Task.FromException(failure);
     }
 
     private async Task<T> GetAfterLockAsync(ValueTask acquire, Func<T, bool>? predicate, bool waitForWrite, CancellationToken ct)

@@ -107,7 +107,7 @@ public partial class DeferredCalls<T>
                 }
 
                 // Idle. Announce it with a full fence, then re-check all that a producer, StopProcessing or the closer may
-                // have changed before reading _hot.Sleeping: each of them writes first and reads _sleeping after (Dekker).
+                // have changed before reading _hot.Sleeping: each of them writes first and reads it after (Dekker).
                 Interlocked.Exchange(ref _hot.Sleeping, 1);
                 if (!_queue.IsEmpty || Volatile.Read(ref _stopRequested) != 0 || _phase != OpenPhase
                     || ct.IsCancellationRequested)

@@ -185,9 +185,22 @@ public partial class DeferredCalls<T>
 
         private void OnCancelled()
         {
-            // Only a CallLimits' token source calls this, so _limits is set.
+            // Already completed: it finished, or Abort released its caller before cancelling its token at the drain
+            // deadline. Nothing is left to report.
+            if (Task.IsCompleted)
+            {
+                return;
+            }
+
+            // Only a CallLimits' token source calls this, so _limits is set; it is cancelled by the timeout, the caller's
+            // token, or Abort (which completed the caller first: see above).
             var limits = _limits!;
             var callerCancelled = limits.CallerToken.IsCancellationRequested;
+            if (!callerCancelled && limits.Timeout is null)
+            {
+                return;
+            }
+
             var started = Volatile.Read(ref _state) != Pending;
             Exception reason = callerCancelled
                 ? new OperationCanceledException(
@@ -212,6 +225,11 @@ public partial class DeferredCalls<T>
             catch (ObjectDisposedException)
             {
                 // Released meanwhile: the call has finished, so there is nothing left to cancel.
+            }
+            catch (AggregateException ex)
+            {
+                // A callback the call registered on its own token threw: reported, and the cancel still stands.
+                DeferredCallsLog.CallTokenCallbackFailed(_owner._logger, _owner.Name, _name, ex);
             }
         }
 

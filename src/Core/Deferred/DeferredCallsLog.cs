@@ -40,4 +40,8 @@ internal static partial class DeferredCallsLog
     [LoggerMessage(EventId = 4009, Level = LogLevel.Error,
         Message = "DeferredCalls '{Handler}': cancelling the calls still running at the drain deadline threw.")]
     internal static partial void AbortCallbacksFailed(ILogger logger, string handler, Exception exception);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error,
+        Message = "DeferredCalls '{Handler}': a callback registered on the token of call '{Call}' threw when it was cancelled.")]
+    internal static partial void CallTokenCallbackFailed(ILogger logger, string handler, string call, Exception exception);
 }

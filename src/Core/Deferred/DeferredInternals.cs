@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Steward.Deferred;
 
 /// <summary>
-/// The fields of a <see cref="DeferredCalls{T}"/> written for every call, each on a cache line of its own, away from the
-/// read-mostly fields every producer and the processor read (the phase, the sleeping flag, the queue): without the
-/// padding, each call's writes would invalidate those lines in every other core's cache. (Not nested in the generic
+/// The fields of a <see cref="DeferredCalls{T}"/> written for every call (or every time the processor goes idle), each
+/// group on a cache line of its own, away from the read-mostly fields every producer and the processor read (the phase,
+/// the queue, the capacity): without the padding, each call's writes would invalidate those lines in every other core's
+/// cache. (Not nested in the generic
 /// class: generic types cannot have an explicit layout.)
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 4 * Padding)]
@@ -100,8 +101,9 @@ internal readonly struct DeferredEntry(object work, string name, byte kind, bool
 internal static class DeferredCallContext
 {
     /// <summary>
-    /// The handler whose call runs on this thread now: set around each call's invocation and restored after, so it is
-    /// never stale. Thread-static, so no allocation per call.
+    /// The handler whose calls run on this thread now: set around each batch of calls a pass runs synchronously (see
+    /// <c>RunBatch</c>) and restored before anything is awaited, so it is never stale. Thread-static, so no allocation
+    /// per call.
     /// </summary>
     [ThreadStatic]
     public static object? Owner;

@@ -5,6 +5,9 @@ namespace Steward;
 
 public partial class RunState
 {
+    // The longest finite sleep: the timers' limit (uint.MaxValue - 1 milliseconds), as Task.Delay enforces it.
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     /// <summary>
     /// A checkpoint (cs.resources' <c>raiseif</c>): waits, blocking the thread, while paused; then throws
     /// <see cref="OperationCanceledException"/> (carrying <see cref="Token"/>) if cancelled. When running and not
@@ -77,7 +80,8 @@ public partial class RunState
     /// </summary>
     /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
     /// <param name="ct">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite), or longer
+    /// than the timers' limit of <see cref="uint.MaxValue"/> − 1 milliseconds.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
     /// <remarks>A sleep without a <paramref name="ct"/> of its own, woken by <see cref="Cancel"/>, resumes on the thread
     /// pool, not inside the call to <see cref="Cancel"/>: cancelling a parent with thousands of sleeping children
@@ -88,6 +92,12 @@ public partial class RunState
         {
             throw new ArgumentOutOfRangeException(nameof(delay), delay,
                 $"RunState '{Name}': a sleep delay must not be negative.");
+        }
+
+        if (delay > MaxSleep)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay,
+                $"RunState '{Name}': a sleep delay must be at most {MaxSleep} (about 49.7 days, the timers' limit), or infinite.");
         }
 
         if (ct.IsCancellationRequested)

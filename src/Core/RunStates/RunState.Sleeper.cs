@@ -18,14 +18,33 @@ public partial class RunState
         {
         }
 
-        /// <summary>Starts a sleep of <paramref name="delay"/> that <paramref name="token"/> ends early, quietly.</summary>
+        /// <summary>Starts a sleep of <paramref name="delay"/> (validated by the caller; infinite sleeps until the token is
+        /// cancelled) that <paramref name="token"/> ends early, quietly.</summary>
         public static Task Start(TimeSpan delay, TimeProvider timeProvider, CancellationToken token)
         {
             var sleeper = new Sleeper();
 
             // Runs Finish at once if the token is already cancelled; Finish then finds no timer yet (see below).
             sleeper._registration = token.UnsafeRegister(static state => ((Sleeper)state!).Finish(), sleeper);
-            var timer = timeProvider.CreateTimer(static state => ((Sleeper)state!).Finish(), sleeper, delay, Timeout.InfiniteTimeSpan);
+            if (delay == Timeout.InfiniteTimeSpan)
+            {
+                return sleeper.Task; // only the token ends it
+            }
+
+            // Without the caller's execution context, as Task.Delay: the timer must not keep the worker's async-local
+            // state alive, nor restore it on the timer thread just to complete a task.
+            ITimer timer;
+            if (ExecutionContext.IsFlowSuppressed())
+            {
+                timer = CreateTimer(timeProvider, sleeper, delay);
+            }
+            else
+            {
+                using (ExecutionContext.SuppressFlow())
+                {
+                    timer = CreateTimer(timeProvider, sleeper, delay);
+                }
+            }
 
             // Dekker with Finish: it completes the task (a compare-and-swap) and then reads _timer; this publishes the timer
             // (a full fence) and then reads the task. One of the two sees the other, so the timer is always disposed.
@@ -37,6 +56,9 @@ public partial class RunState
 
             return sleeper.Task;
         }
+
+        private static ITimer CreateTimer(TimeProvider timeProvider, Sleeper sleeper, TimeSpan delay) =>
+            timeProvider.CreateTimer(static state => ((Sleeper)state!).Finish(), sleeper, delay, Timeout.InfiniteTimeSpan);
 
         private void Finish()
         {

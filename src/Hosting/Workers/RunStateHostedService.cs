@@ -119,9 +119,10 @@ internal sealed partial class RunStateHostedService(
         var notStopped = 0;
         foreach (var instance in controller.Instances)
         {
-            if (instance.RunState.Status is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping)
+            if (instance.RunState.Status is RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping
+                && instance.Snapshot(now) is { State: RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping } status)
             {
-                var status = instance.Snapshot(now);
+                // Checked again on the snapshot, which is what is reported: the instance may have stopped in between.
                 LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
                 notStopped++;
             }

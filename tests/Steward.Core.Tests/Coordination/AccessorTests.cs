@@ -20,6 +20,22 @@ public class AccessorTests
     }
 
     [Fact]
+    public async Task A_reader_predicate_that_throws_fails_the_writer_and_the_readers_served_before_it_still_get_the_value()
+    {
+        var accessor = new Accessor<int>(0);
+        var served = accessor.GetAsync(); // waits first, so the write serves it first
+        var throwing = accessor.GetAsync(v => v > 5 ? throw new InvalidOperationException("bad predicate") : false, waitForWrite: true);
+        Assert.Equal(2, accessor.WaitingReaders); // the lock was free: both registered synchronously, in this order
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => accessor.SetAsync(7));
+
+        Assert.Equal("bad predicate", error.Message);
+        Assert.Equal(7, await served.WaitAsync(s_timeout)); // delivered, not lost with the writer's failure
+        Assert.False(throwing.IsCompleted);                 // the reader whose predicate threw keeps waiting
+        Assert.Equal(1, accessor.WaitingReaders);
+    }
+
+    [Fact]
     public async Task A_predicate_matching_the_current_value_returns_at_once()
     {
         var accessor = new Accessor<int>(5);

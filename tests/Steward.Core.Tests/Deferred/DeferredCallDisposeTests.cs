@@ -62,16 +62,25 @@ public class DeferredCallDisposeTests
         await loop.WaitAsync(s_generous);
     }
 
-    [Fact]
-    public async Task A_call_blocking_past_the_drain_deadline_fails_the_waiting_sync_callers_and_counts_the_dropped_oneways()
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)] // its token is cancelled at the deadline with no timeout to name: that must not throw
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task A_call_blocking_past_the_drain_deadline_fails_the_waiting_sync_callers_and_counts_the_dropped_oneways(
+        bool withToken, bool withTimeout)
     {
         var logger = new ListLogger();
         var recorder = new Recorder();
         var calls = new DeferredCalls<Recorder>(
             recorder, new DeferredCallOptions { Name = "stuck", DrainTimeout = TimeSpan.FromMilliseconds(200) }, logger);
         using var gate = new ManualResetEventSlim();
+        using var callerToken = new CancellationTokenSource();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var blocked = calls.SyncAsync(r => r.Block(gate, entered));
+        var blocked = calls.SyncAsync(
+            r => r.Block(gate, entered),
+            withTimeout ? TimeSpan.FromMinutes(10) : null,
+            withToken ? callerToken.Token : CancellationToken.None);
         var waiting = new[] { calls.SyncAsync(r => r.Add(1)), calls.SyncAsync(r => r.Add(2)) };
         for (var i = 0; i < 3; i++)
         {

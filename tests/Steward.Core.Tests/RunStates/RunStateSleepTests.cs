@@ -87,6 +87,33 @@ public class RunStateSleepTests
     }
 
     [Fact]
+    public void A_delay_beyond_the_timers_limit_throws_at_once_naming_the_RunState()
+    {
+        var runState = new RunState("sleeper");
+        runState.Start();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = runState.SleepAsync(TimeSpan.FromDays(60)); });
+        Assert.Equal("delay", error.ParamName);
+        Assert.Contains("'sleeper'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("49.7 days", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_infinite_sleep_needs_no_timer_and_ends_quietly_on_Cancel()
+    {
+        var clock = new ManualTimeProvider();
+        var runState = new RunState("sleeper", clock);
+        runState.Start();
+        var sleep = runState.SleepAsync(Timeout.InfiniteTimeSpan);
+        Assert.Equal(0, clock.ActiveTimers);
+        Assert.False(sleep.IsCompleted);
+
+        runState.Cancel();
+
+        await sleep.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(sleep.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public void A_negative_delay_throws_naming_the_RunState()
     {
         var runState = new RunState("sleeper");
