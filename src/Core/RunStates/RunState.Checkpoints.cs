@@ -6,7 +6,7 @@ namespace Steward;
 public partial class RunState
 {
     // The longest finite sleep: the timers' limit (uint.MaxValue - 1 milliseconds), as Task.Delay enforces it.
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private static readonly TimeSpan s_maxSleep = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     /// <summary>
     /// A checkpoint (cs.resources' <c>raiseif</c>): waits, blocking the thread, while paused; then throws
@@ -94,10 +94,10 @@ public partial class RunState
                 $"RunState '{Name}': a sleep delay must not be negative.");
         }
 
-        if (delay > MaxSleep)
+        if (delay > s_maxSleep)
         {
             throw new ArgumentOutOfRangeException(nameof(delay), delay,
-                $"RunState '{Name}': a sleep delay must be at most {MaxSleep} (about 49.7 days, the timers' limit), or infinite.");
+                $"RunState '{Name}': a sleep delay must be at most {s_maxSleep} (about 49.7 days, the timers' limit), or infinite.");
         }
 
         if (ct.IsCancellationRequested)
