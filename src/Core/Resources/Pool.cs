@@ -68,7 +68,7 @@ public sealed class Pool<T> : IDisposable
         // Fast path: the one fast slot. (A disposed pool's slot holds the pool itself, so the disposed check lives in the
         // slow path.)
         var item = _fastSlot;
-        if (item is not null && item != this && Interlocked.CompareExchange(ref _fastSlot, null, item) == item)
+        if (item is not null && !IsClosedMarker(item) && Interlocked.CompareExchange(ref _fastSlot, null, item) == item)
         {
             return Unsafe.As<T>(item); // only items and the pool itself are ever stored in the slot
         }
