@@ -57,6 +57,38 @@ public sealed class RunStewardTests : IDisposable
         Assert.Equal((1, 1), (resource.Startups, resource.Shutdowns));
     }
 
+    [Theory]
+    [InlineData(false)] // IHost.StopAsync, as a caller embedding the host would
+    [InlineData(true)]  // StopApplication, as a signal does
+    public async Task A_stop_while_a_resource_is_still_opening_is_a_clean_stop_with_tasklets_registered(bool viaLifetime)
+    {
+        // The loop stops while the resource still opens; the tasklets must then not be spawned on it (ClosedException).
+        for (var round = 0; round < 20; round++)
+        {
+            var spawned = 0;
+            await using var host = TestHost.Build(
+                b => b.AddMultiOpen<GatedResource>().AddTasklets(loop => loop.Spawn(async t =>
+                {
+                    Interlocked.Increment(ref spawned);
+                    await t.WaitAsync(Steward.Tasklets.WaitFor.Timeout(TimeSpan.FromHours(1)));
+                })));
+            var resource = host.Services.GetRequiredService<GatedResource>();
+            var controller = host.Steward; // resolved now: RunStewardAsync disposes the host
+
+            var running = host.Host.RunStewardAsync();
+            await resource.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var stopping = viaLifetime ? Task.Run(host.Lifetime.StopApplication) : host.Host.StopAsync();
+            resource.Gate.SetResult(); // the open completes after the stop began (the startup ignores the token)
+
+            Assert.Equal(StewardExitCodes.Success, await running.WaitAsync(TimeSpan.FromSeconds(60)));
+            await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, controller.ExitCode);
+            Assert.Equal(resource.Startups, resource.Shutdowns);
+            Assert.DoesNotContain("ClosedException", host.Logs.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("is stopping or stopped", host.Logs.Text, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_cancellation_nobody_asked_for_during_start_is_a_failed_start()
     {
@@ -86,6 +118,29 @@ public sealed class RunStewardTests : IDisposable
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    internal sealed class GatedResource() : MultiOpen("gated")
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Startups { get; private set; }
+
+        public int Shutdowns { get; private set; }
+
+        protected override async ValueTask StartupAsync(Steward.Coordination.AsyncExitStack shutdown, CancellationToken cancellationToken)
+        {
+            Startups++;
+            Entered.TrySetResult();
+            await Gate.Task; // slow, and deaf to the start's token (a driver that connects regardless)
+            shutdown.Defer(() =>
+            {
+                Shutdowns++;
+                return ValueTask.CompletedTask;
+            });
+        }
     }
 
     private sealed class TimingOutStart : IHostedService

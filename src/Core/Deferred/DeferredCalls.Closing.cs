@@ -101,14 +101,10 @@ public partial class DeferredCalls<T>
         try
         {
             var pass = new Pass(default, budget: -1, draining: true);
-            while (true)
+            // Until RunBatch says nothing is left to take: a call that went asynchronous may have completed by the time
+            // its pending end is looked at, which says nothing about the queue behind it.
+            while (RunBatch(ref pass, ref drained, CancellationToken.None, out var pending))
             {
-                var pending = RunBatch(ref pass, ref drained, CancellationToken.None);
-                if (pending.IsCompleted)
-                {
-                    break; // nothing left to take
-                }
-
                 await pending.ConfigureAwait(false);
             }
         }

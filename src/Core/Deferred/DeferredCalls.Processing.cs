@@ -33,17 +33,15 @@ public partial class DeferredCalls<T>
         {
             var pass = new Pass(filter, budget: _queue.Count, draining: false);
             var ran = 0;
-            while (true)
+            // Whether a call went asynchronous is RunBatch's answer, never the pending task's state: that call may well
+            // have completed by the time it is looked at, and the pass is not over.
+            while (RunBatch(ref pass, ref ran, CancellationToken.None, out var pending))
             {
-                var pending = RunBatch(ref pass, ref ran, CancellationToken.None);
-                if (pending.IsCompleted)
-                {
-                    return ran; // nothing left to take
-                }
-
                 // The documented sync API: an asynchronous call is waited for on this thread. It never throws.
                 pending.AsTask().GetAwaiter().GetResult();
             }
+
+            return ran; // nothing left to take
         }
         finally
         {
@@ -87,8 +85,7 @@ public partial class DeferredCalls<T>
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                var pending = RunBatch(ref pass, ref ran, ct);
-                if (!pending.IsCompleted)
+                if (RunBatch(ref pass, ref ran, ct, out var pending))
                 {
                     await pending.ConfigureAwait(false);
                     continue;
@@ -340,15 +337,17 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>
-    /// Takes and runs calls on this thread, one at a time, until one goes asynchronous (its pending end is returned, for
-    /// the caller to await before the next batch) or there is nothing the pass may take now, or <paramref name="ct"/> is
-    /// cancelled (a completed value task; <paramref name="ran"/> says how many ran). Never throws.
+    /// Takes and runs calls on this thread, one at a time, until one goes asynchronous, there is nothing the pass may take
+    /// now, or <paramref name="ct"/> is cancelled (<paramref name="ran"/> says how many ran). Never throws.
     /// </summary>
+    /// <returns><see langword="true"/> if a call went asynchronous: <paramref name="pending"/> is its end, which the caller
+    /// awaits before the next batch (it may have completed already; the pass is not over). <see langword="false"/> when
+    /// the pass took nothing more (see <see cref="Pass.Ended"/>) or was cancelled.</returns>
     /// <remarks>
     /// The thread is marked as inside this handler's calls once for the whole batch rather than around each call: between
     /// two calls of a batch only the pass's own bookkeeping runs here, and the mark is gone before anything is awaited.
     /// </remarks>
-    private ValueTask RunBatch(ref Pass pass, ref int ran, CancellationToken ct)
+    private bool RunBatch(ref Pass pass, ref int ran, CancellationToken ct, out ValueTask pending)
     {
         var previousOwner = DeferredCallContext.Owner;
         DeferredCallContext.Owner = this;
@@ -357,14 +356,17 @@ public partial class DeferredCalls<T>
             while (!ct.IsCancellationRequested && TryTakeNext(ref pass, out var entry))
             {
                 ran++;
-                var pending = Execute(entry);
+                pending = Execute(entry);
                 if (!pending.IsCompleted)
                 {
-                    return pending;
+                    return true;
                 }
+
+                // Completed synchronously: Execute has already ended it (no result to consume).
             }
 
-            return default;
+            pending = default;
+            return false;
         }
         finally
         {

@@ -7,9 +7,13 @@ public abstract partial class MultiOpen
     private OpenTicket[] _tickets = [];
     private int _ticketHint;
 
+    // Moves on at every final close (under _lock): a lease whose ticket was stolen in an earlier cycle is void.
+    private long _generation;
+
     /// <summary>
     /// The call sites ("File.cs:42 Member") of the live opens, for leak reports. Approximate while opens and closes
-    /// race with the read, and after <see cref="Close"/> calls (which release some live open's site, not a chosen one).
+    /// race with the read, and after <see cref="Close"/> calls (which end some live open's site, not a chosen one, until
+    /// the lease of a wrongly chosen one is disposed).
     /// </summary>
     public IReadOnlyList<string> OpenSites
     {
@@ -38,17 +42,31 @@ public abstract partial class MultiOpen
         if (Interlocked.CompareExchange(ref ticket.Version, version + 1, version) == version)
         {
             _ticketHint = ticket.Index;
+
+            // unopenedOk: a held ticket was counted, so a zero count here means DisposeAsync closed everything meanwhile.
+            return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: false);
         }
-        else if (Interlocked.CompareExchange(ref ticket.StolenVersion, 0, version) != version)
+
+        // Else, if a lease-less Close() stole this ticket, this lease's open is still counted (that close ended another
+        // open, whose discarded lease still holds a slot): close it now, once, and release a slot for that other open.
+        // A steal from an earlier cycle is void: that cycle's final close ended every open of it.
+        if (Volatile.Read(ref ticket.Version) != -version
+            || Volatile.Read(ref ticket.StolenGeneration) != Volatile.Read(ref _generation)
+            || Interlocked.CompareExchange(ref ticket.Version, OpenTicket.Dead, -version) != -version)
         {
-            return default; // this lease closed already, or the final close released it
+            return default; // this lease closed already, or the final close ended its cycle
         }
 
-        // Else a lease-less Close() released this ticket for another open: this lease's open is still counted, and
-        // taking the mark makes this the one close of it.
+        return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: true);
+    }
 
-        // unopenedOk: a held ticket was counted, so a zero count here means DisposeAsync closed everything meanwhile.
-        return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: false);
+    /// <summary>Whether the lease issued with <paramref name="version"/> on <paramref name="ticket"/> has yet to close its
+    /// open.</summary>
+    internal bool IsLeaseActive(OpenTicket ticket, long version)
+    {
+        var seen = Volatile.Read(ref ticket.Version);
+        return seen == version
+               || (seen == -version && Volatile.Read(ref ticket.StolenGeneration) == Volatile.Read(ref _generation));
     }
 
     /// <summary>Closes synchronously; see <see cref="CloseLeaseAsync"/>.</summary>
@@ -108,29 +126,34 @@ public abstract partial class MultiOpen
     }
 
     /// <summary>
-    /// For a <see cref="Close"/> without a lease, which cannot say which open it ends: release one held ticket, so held
-    /// tickets stay as many as the opens (and a loop of Open ... Close pairs reuses its slots). It prefers a ticket opened
-    /// from the closer's own file and member (the usual pair in one method, whose lease was discarded), then one not
-    /// already marked, newest first. The released ticket is marked (<see cref="OpenTicket.StolenVersion"/>), so if its
-    /// lease is in fact alive, its dispose still closes its open once: the count is right even when the guess is not,
-    /// and only <see cref="OpenSites"/> can be off.
+    /// For a <see cref="Close"/> without a lease, which cannot say which open it ends: steal one held ticket, so held
+    /// tickets stay as many as the opens (and a loop of Open ... Close pairs keeps reusing its slots). It prefers a ticket
+    /// opened from the closer's own file and member (the usual pair in one method, whose lease was discarded), newest first.
     /// </summary>
+    /// <remarks>
+    /// A stolen ticket leaves the array (a fresh ticket takes its slot) and keeps, in its <see cref="OpenTicket.Version"/>,
+    /// that it was stolen from the lease issued with the version it had. If the guess was wrong and that lease is alive,
+    /// its dispose still closes its open, once, and then steals a slot for the open whose lease was really discarded: the
+    /// count is right whatever the guess, and only <see cref="OpenSites"/> can be off meanwhile. The stolen ticket is
+    /// garbage once no copy of its lease is left. Allocates one ticket a steal: lease-less closes are the slow path.
+    /// </remarks>
     private void ReleaseTicketFor(CallSite closer)
     {
-        var tickets = Volatile.Read(ref _tickets);
-        _ = TryRelease(tickets, closer, sameSiteOnly: true, unmarkedOnly: false)
-            || TryRelease(tickets, closer, sameSiteOnly: false, unmarkedOnly: true)
-            || TryRelease(tickets, closer, sameSiteOnly: false, unmarkedOnly: false);
+        // Under the lock, as the array's growth is: a slot replaced while the array is copied would be lost.
+        lock (_lock)
+        {
+            var tickets = _tickets;
+            _ = TrySteal(tickets, closer, sameSiteOnly: true) || TrySteal(tickets, closer, sameSiteOnly: false);
+        }
     }
 
-    private bool TryRelease(OpenTicket[] tickets, CallSite closer, bool sameSiteOnly, bool unmarkedOnly)
+    private bool TrySteal(OpenTicket[] tickets, CallSite closer, bool sameSiteOnly)
     {
         for (var i = tickets.Length - 1; i >= 0; i--)
         {
             var ticket = tickets[i];
             var seen = Volatile.Read(ref ticket.Version);
-            var mark = Volatile.Read(ref ticket.StolenVersion);
-            if ((seen & 1) == 0 || (unmarkedOnly && mark != 0))
+            if (seen <= 0 || (seen & 1) == 0)
             {
                 continue;
             }
@@ -143,38 +166,32 @@ public abstract partial class MultiOpen
                 continue;
             }
 
-            // Invariant: the mark is written before the release, so a lease that finds its ticket released always
-            // finds the mark too. If the release then fails (the lease closed itself first), the mark is taken back.
-            if (Interlocked.CompareExchange(ref ticket.StolenVersion, seen, mark) != mark)
+            // Invariant: the generation is written before the steal is published, so a lease that finds its ticket
+            // stolen always finds the cycle it was stolen in. The compare-and-swap races only the lease's own dispose.
+            Volatile.Write(ref ticket.StolenGeneration, _generation);
+            if (Interlocked.CompareExchange(ref ticket.Version, -seen, seen) == seen)
             {
-                continue; // another close is marking this ticket
-            }
-
-            if (Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) == seen)
-            {
+                Volatile.Write(ref tickets[i], new OpenTicket(this, i));
                 _ticketHint = i;
                 return true;
             }
-
-            Interlocked.CompareExchange(ref ticket.StolenVersion, mark, seen);
         }
 
         return false;
     }
 
-    /// <summary>At the final close: every held ticket is released and every mark cleared, so the leases still out become
-    /// no-ops.</summary>
+    /// <summary>At the final close (under the lock): every held ticket is released and the generation moves on, so the
+    /// leases still out, stolen ones included, become no-ops.</summary>
     private void ReleaseAllTickets()
     {
-        foreach (var ticket in Volatile.Read(ref _tickets))
+        Volatile.Write(ref _generation, _generation + 1);
+        foreach (var ticket in _tickets)
         {
             long seen;
-            while (((seen = Volatile.Read(ref ticket.Version)) & 1) != 0
+            while ((seen = Volatile.Read(ref ticket.Version)) > 0 && (seen & 1) != 0
                    && Interlocked.CompareExchange(ref ticket.Version, seen + 1, seen) != seen)
             {
             }
-
-            Volatile.Write(ref ticket.StolenVersion, 0);
         }
     }
 }

@@ -309,7 +309,12 @@ public abstract partial class MultiOpen : IAsyncDisposable
             Task? shutdown = null;
             lock (_lock)
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_disposed)
+                {
+                    // Named after the resource, not its type (a MultiOpen.Create resource's type is internal).
+                    throw new ObjectDisposedException(Name, $"MultiOpen '{Name}' has been disposed: it cannot be opened again.");
+                }
+
                 switch (_phase)
                 {
                     case Phase.Open:

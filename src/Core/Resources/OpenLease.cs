@@ -5,8 +5,9 @@ namespace Steward;
 /// close: whichever copy is disposed first closes, the others do nothing. <c>default(OpenLease)</c> is a no-op.
 /// </summary>
 /// <remarks>
-/// A lease becomes inactive when it is disposed, when a <see cref="MultiOpen.Close"/> releases it, or when the final
-/// close or <see cref="MultiOpen.DisposeAsync"/> ends the cycle it belonged to. Disposing an inactive lease does nothing.
+/// A lease becomes inactive when it is disposed, or when the final close or <see cref="MultiOpen.DisposeAsync"/> ends
+/// the cycle it belonged to. Disposing an inactive lease does nothing. A lease-less <see cref="MultiOpen.Close"/> ends an
+/// open whose lease was discarded, never a live lease's: the lease still closes its own open when disposed.
 /// Synchronous <see cref="Dispose"/> blocks if it makes the final close, until the shutdown has run.
 /// </remarks>
 public readonly struct OpenLease : IDisposable, IAsyncDisposable, IEquatable<OpenLease>
@@ -24,7 +25,7 @@ public readonly struct OpenLease : IDisposable, IAsyncDisposable, IEquatable<Ope
     public MultiOpen? Resource => _ticket?.Owner;
 
     /// <summary><see langword="true"/> until this lease's open has been closed, by whatever means.</summary>
-    public bool IsActive => _ticket is { } ticket && Volatile.Read(ref ticket.Version) == _version;
+    public bool IsActive => _ticket is { } ticket && ticket.Owner.IsLeaseActive(ticket, _version);
 
     /// <summary>Whether two leases are the same open.</summary>
     /// <param name="left">A lease.</param>

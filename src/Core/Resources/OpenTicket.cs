@@ -6,6 +6,10 @@ namespace Steward;
 /// </summary>
 internal sealed class OpenTicket(MultiOpen owner, int index)
 {
+    /// <summary>The <see cref="Version"/> of a stolen ticket once its lease has closed its open: never claimable, never
+    /// a lease's version (odd and negative, and no lease version is <see cref="long.MaxValue"/>).</summary>
+    public const long Dead = long.MinValue + 1;
+
     /// <summary>The resource this ticket belongs to.</summary>
     public readonly MultiOpen Owner = owner;
 
@@ -13,24 +17,23 @@ internal sealed class OpenTicket(MultiOpen owner, int index)
     public readonly int Index = index;
 
     /// <summary>
-    /// Odd while an open holds the ticket, even while free; every claim and every release adds one with a
-    /// compare-and-swap, so a lease (which remembers the odd value it was issued with) releases at most once, and
-    /// a stale lease can never release a later holder's claim.
+    /// Positive and odd while an open holds the ticket, non-negative and even while it is free; every claim and every
+    /// release adds one with a compare-and-swap, so a lease (which remembers the odd value it was issued with) releases
+    /// at most once, and a stale lease can never release a later holder's claim. Negative once stolen: <c>-v</c> when a
+    /// lease-less <see cref="MultiOpen.Close"/> took the slot of the lease issued with <c>v</c> (the ticket is then out of
+    /// the array, kept only by that lease's copies), <see cref="Dead"/> once that lease has closed its open. Every negative
+    /// value is odd, so a claimer that still sees a stolen ticket never takes it.
     /// </summary>
     public long Version;
+
+    /// <summary>The owner's cycle generation when the ticket was stolen: a stolen lease of an earlier cycle is void.
+    /// Written before the steal is published by <see cref="Version"/>.</summary>
+    public long StolenGeneration;
 
     /// <summary>The site of the holder's open. Written by the claimer after claiming; read racily by
     /// <see cref="MultiOpen.OpenSites"/>, which is diagnostics only.</summary>
     public CallSite Site;
 
-    /// <summary>
-    /// The held version a lease-less <see cref="MultiOpen.Close"/> released in place of the open it ended (0: none).
-    /// Such a close cannot tell a discarded lease from a live one; if it guessed wrong, the live lease finds its version
-    /// here when it is disposed, and still closes its open, once. One mark a ticket: a later steal of the same slot
-    /// overwrites an unclaimed one (a discarded lease never claims it).
-    /// </summary>
-    public long StolenVersion;
-
-    /// <summary>Whether an open holds the ticket now.</summary>
-    public bool IsHeld => (Volatile.Read(ref Version) & 1) != 0;
+    /// <summary>Whether an open holds the ticket now (a stolen ticket is out of the array and never counted).</summary>
+    public bool IsHeld => Volatile.Read(ref Version) is var version && version > 0 && (version & 1) != 0;
 }

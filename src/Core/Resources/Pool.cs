@@ -148,7 +148,11 @@ public sealed class Pool<T> : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T GetSlow()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+        {
+            throw new ObjectDisposedException($"Pool<{typeof(T).Name}>", $"Pool<{typeof(T).Name}> has been disposed.");
+        }
+
         if (_items.TryDequeue(out var item))
         {
             Interlocked.Decrement(ref _queued);

@@ -66,7 +66,8 @@ public sealed class StateMachineRun
     /// Completes when the run ends: successfully when a state returns <see cref="StateContext.End"/>; faulted with the
     /// exception a state (or an <c>OnStart</c> callback) threw, an uncaught <see cref="InvalidTransitionException"/>
     /// included; cancelled after <see cref="Cancel"/> when a state gives up with an <see cref="OperationCanceledException"/>
-    /// or when a state finishes after the cancel (no new state starts once cancelled).
+    /// or when a state finishes after the cancel (no new state starts once cancelled). A failure is logged and marked
+    /// observed, so a completion nobody awaits never raises <see cref="TaskScheduler.UnobservedTaskException"/>.
     /// </summary>
     public Task Completion => _completion.Task;
 
@@ -117,6 +118,7 @@ public sealed class StateMachineRun
         _exception = exception;
         StateMachineLog.Faulted(_logger, MachineName, _current, exception);
         _completion.TrySetException(exception);
+        _ = _completion.Task.Exception; // observed: logged above, so no UnobservedTaskException if nobody awaits it
     }
 
     internal void EndCancelled()

@@ -63,7 +63,8 @@ public sealed partial class Tasklet
     public TaskletState State => _state;
 
     /// <summary>Completes when the body has ended and the join callbacks have run: with the return value (null for a
-    /// body without one), faulted with the body's exception, or cancelled.</summary>
+    /// body without one), faulted with the body's exception, or cancelled. A failure is logged by the loop and marked
+    /// observed, so a completion nobody awaits never raises <see cref="TaskScheduler.UnobservedTaskException"/>.</summary>
     public Task<object?> Completion => _completion.Task;
 
     /// <summary>The body's return value once finished; <see langword="null"/> before, and when it failed.</summary>
@@ -184,6 +185,7 @@ public sealed partial class Tasklet
         if (failure is not null)
         {
             _completion.TrySetException(failure);
+            _ = _completion.Task.Exception; // observed: logged above, so no UnobservedTaskException if nobody awaits it
         }
         else if (cancellation is not null)
         {

@@ -14,6 +14,7 @@ internal sealed partial class TaskletHostService(
     IServiceProvider services,
     RunStateController controller,
     ShutdownBudget budget,
+    IHostApplicationLifetime lifetime,
     ILogger<TaskletLoop> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -22,9 +23,26 @@ internal sealed partial class TaskletHostService(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        // The awkward edge first: a stop requested while the other services were starting (a slow resource open, a
+        // signal, IHost.StopAsync) may already have stopped the loop. Nothing is spawned then: the stop is a clean stop.
+        if (lifetime.ApplicationStopping.IsCancellationRequested || loop.IsStopping)
+        {
+            LogNotStarted(loop.Name);
+            return Task.CompletedTask;
+        }
+
         foreach (var setup in setups)
         {
-            setup.Configure(services, loop);
+            try
+            {
+                setup.Configure(services, loop);
+            }
+            catch (ClosedException) when (loop.IsStopping)
+            {
+                // A stop raced the spawn: what was spawned before it is ended by the loop's stop.
+                LogNotStarted(loop.Name);
+                return Task.CompletedTask;
+            }
         }
 
         LogStarted(loop.Name, loop.Count);
@@ -50,6 +68,10 @@ internal sealed partial class TaskletHostService(
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2604, Level = LogLevel.Information,
+        Message = "Tasklet loop {Loop}: the host is stopping before it started; no tasklets were spawned")]
+    private partial void LogNotStarted(string loop);
 
     [LoggerMessage(EventId = 2603, Level = LogLevel.Error, Message = "Stopping tasklet loop {Loop} failed")]
     private partial void LogStopFailed(string loop, Exception exception);
