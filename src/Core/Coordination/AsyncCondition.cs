@@ -44,11 +44,11 @@ public sealed class AsyncCondition
     }
 
     /// <summary>Takes the lock; dispose the result to release it (once; later disposals do nothing).</summary>
-    /// <param name="ct">Cancels the wait for the lock.</param>
+    /// <param name="cancellationToken">Cancels the wait for the lock.</param>
     /// <returns>The releaser.</returns>
-    public async ValueTask<IDisposable> LockAsync(CancellationToken ct = default)
+    public async ValueTask<IDisposable> LockAsync(CancellationToken cancellationToken = default)
     {
-        await _mutex.AcquireAsync(ct).ConfigureAwait(false);
+        await _mutex.AcquireAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(_mutex);
     }
 
@@ -56,10 +56,10 @@ public sealed class AsyncCondition
     /// Releases the lock, waits for <see cref="Notify"/> or <see cref="NotifyAll"/>, then takes the lock again.
     /// Call it while holding the lock.
     /// </summary>
-    /// <param name="ct">Cancels the wait; the lock is taken again before the exception is thrown.</param>
+    /// <param name="cancellationToken">Cancels the wait; the lock is taken again before the exception is thrown.</param>
     /// <returns>A task that completes, holding the lock, after a notification.</returns>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async Task WaitAsync(CancellationToken ct = default)
+    public async Task WaitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfNotLocked(nameof(WaitAsync));
         var waiter = new Waiter();
@@ -72,9 +72,9 @@ public sealed class AsyncCondition
         _mutex.Release();
         try
         {
-            await waiter.Signal.Task.WaitAsync(ct).ConfigureAwait(false);
+            await waiter.Signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Withdraw(waiter);
             await _mutex.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
@@ -89,16 +89,16 @@ public sealed class AsyncCondition
     /// between tests. Call it while holding the lock; returns holding it.
     /// </summary>
     /// <param name="predicate">The condition to wait for, evaluated under the lock.</param>
-    /// <param name="ct">Cancels the wait; the lock is taken again before the exception is thrown.</param>
+    /// <param name="cancellationToken">Cancels the wait; the lock is taken again before the exception is thrown.</param>
     /// <returns>A task that completes, holding the lock, once the predicate is true.</returns>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async Task WaitForAsync(Func<bool> predicate, CancellationToken ct = default)
+    public async Task WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(predicate, "AsyncCondition");
         ThrowIfNotLocked(nameof(WaitForAsync));
         while (!predicate())
         {
-            await WaitAsync(ct).ConfigureAwait(false);
+            await WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -122,7 +122,7 @@ public sealed class AsyncCondition
     }
 
     /// <summary>Takes the lock without a releaser object (for Steward's own primitives built on the condition).</summary>
-    internal ValueTask AcquireAsync(CancellationToken ct) => _mutex.AcquireAsync(ct);
+    internal ValueTask AcquireAsync(CancellationToken cancellationToken) => _mutex.AcquireAsync(cancellationToken);
 
     /// <summary>Releases the lock taken by <see cref="AcquireAsync"/>.</summary>
     internal void Release() => _mutex.Release();

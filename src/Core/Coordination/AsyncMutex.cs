@@ -40,9 +40,9 @@ internal sealed class AsyncMutex
     private string DebuggerState => _state switch { Free => "free", Held => "held", _ => "held, contended" };
 
     /// <summary>Takes the lock; completes synchronously, allocation-free, when it is free.</summary>
-    /// <param name="ct">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
+    /// <param name="cancellationToken">Cancels the wait; a waiter that was already handed the lock keeps it.</param>
     /// <returns>A task that completes once the caller holds the lock.</returns>
-    public ValueTask AcquireAsync(CancellationToken ct)
+    public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
         {
@@ -62,7 +62,7 @@ internal sealed class AsyncMutex
             }
         }
 
-        return AcquireSlow(ct);
+        return AcquireSlow(cancellationToken);
     }
 
     /// <summary>Releases the lock, handing it to the oldest waiter if there is one.</summary>
@@ -99,7 +99,7 @@ internal sealed class AsyncMutex
         next.TrySetResult(); // outside the gate: the new owner runs asynchronously anyway
     }
 
-    private ValueTask AcquireSlow(CancellationToken ct)
+    private ValueTask AcquireSlow(CancellationToken cancellationToken)
     {
         Waiter waiter;
         lock (_gate)
@@ -121,10 +121,10 @@ internal sealed class AsyncMutex
                 }
             }
 
-            if (ct.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested)
             {
                 // Left contended with perhaps nobody queued: the next release goes through the gate and finds no one.
-                return ValueTask.FromCanceled(ct);
+                return ValueTask.FromCanceled(cancellationToken);
             }
 
             waiter = new Waiter();
@@ -142,16 +142,16 @@ internal sealed class AsyncMutex
             waiter.Queued = true;
         }
 
-        return ct.CanBeCanceled ? WaitAsync(waiter, ct) : new ValueTask(waiter.Task);
+        return cancellationToken.CanBeCanceled ? WaitAsync(waiter, cancellationToken) : new ValueTask(waiter.Task);
     }
 
-    private async ValueTask WaitAsync(Waiter waiter, CancellationToken ct)
+    private async ValueTask WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
         try
         {
-            await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
+            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             lock (_gate)
             {

@@ -55,16 +55,16 @@ public sealed class AwaitablePredicate
     public TaskAwaiter GetAwaiter() => WaitAsync().GetAwaiter();
 
     /// <summary>Waits until the predicate holds.</summary>
-    /// <param name="ct">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once the predicate holds.</returns>
     /// <exception cref="TimeoutException">The timeout given at construction elapsed first.</exception>
-    public async Task WaitAsync(CancellationToken ct = default)
+    public async Task WaitAsync(CancellationToken cancellationToken = default)
     {
         using var deadline = _timeout is { } timeout && timeout != Timeout.InfiniteTimeSpan
-            ? CancellationTokenSource.CreateLinkedTokenSource(ct)
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : null;
         deadline?.CancelAfter(_timeout!.Value);
-        var token = deadline?.Token ?? ct;
+        var token = deadline?.Token ?? cancellationToken;
         try
         {
             using (await Condition.LockAsync(token).ConfigureAwait(false))
@@ -72,7 +72,7 @@ public sealed class AwaitablePredicate
                 await Condition.WaitForAsync(_predicate, token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (deadline is not null && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline is not null && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"The awaited predicate did not become true within {_timeout}.");
         }

@@ -5,7 +5,7 @@ namespace Steward.Deferred;
 /// <summary>
 /// Turns the text the compiler gives through <c>[CallerArgumentExpression]</c> into a call's name: the method its
 /// lambda invokes (<c>m =&gt; m.Update(x)</c> is <c>Update</c>, <c>m =&gt; m.Count</c> is <c>Count</c>,
-/// <c>(m, ct) =&gt; m.SaveAsync(ct)</c> is <c>SaveAsync</c>). Text without <c>=&gt;</c> is an explicit name (or a method
+/// <c>(m, cancellationToken) =&gt; m.SaveAsync(cancellationToken)</c> is <c>SaveAsync</c>). Text without <c>=&gt;</c> is an explicit name (or a method
 /// group) and is used as given.
 /// </summary>
 /// <remarks>

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Steward.Deferred;
 
 public partial class DeferredCalls<T>
@@ -51,25 +49,25 @@ public partial class DeferredCalls<T>
 
     /// <summary>
     /// Runs calls as they arrive, one at a time, first in first out, awaiting asynchronous ones (gevent_async's
-    /// <c>process(forever=True)</c>), until <see cref="StopProcessing"/>, <paramref name="ct"/>, or the
+    /// <c>process(forever=True)</c>), until <see cref="StopProcessing"/>, <paramref name="cancellationToken"/>, or the
     /// handler closing.
     /// </summary>
     /// <param name="whitelist">If given, only calls with these names run; the others stay queued, in order, for a later
     /// pass.</param>
-    /// <param name="ct">Ends the loop: at once while idle, else after the current call (which is not
+    /// <param name="cancellationToken">Ends the loop: at once while idle, else after the current call (which is not
     /// itself cancelled by it), with <see cref="OperationCanceledException"/>.</param>
     /// <returns>A task that completes when the loop ends: normally after <see cref="StopProcessing"/> or once closing
-    /// began (the drain takes over), cancelled by <paramref name="ct"/>.</returns>
+    /// began (the drain takes over), cancelled by <paramref name="cancellationToken"/>.</returns>
     /// <remarks>
     /// The processing role is taken before this returns; the loop runs on the thread pool (not on the caller's thread or
     /// synchronization context), one call at a time. Use <see cref="ProcessPending"/> from the owner's own thread when the
     /// calls need that thread.
     /// </remarks>
     /// <exception cref="InvalidOperationException">Another pass is processing this handler now.</exception>
-    public async Task ProcessAsync(IReadOnlyCollection<string>? whitelist = null, CancellationToken ct = default)
+    public async Task ProcessAsync(IReadOnlyCollection<string>? whitelist = null, CancellationToken cancellationToken = default)
     {
         var filter = CallFilter.From(whitelist);
-        ct.ThrowIfCancellationRequested();
+        cancellationToken.ThrowIfCancellationRequested();
         if (!EnterProcessing())
         {
             return;
@@ -84,14 +82,14 @@ public partial class DeferredCalls<T>
             var ran = 0; // not reported: ProcessAsync runs until it ends
             while (true)
             {
-                ct.ThrowIfCancellationRequested();
-                if (RunBatch(ref pass, ref ran, ct, out var pending))
+                cancellationToken.ThrowIfCancellationRequested();
+                if (RunBatch(ref pass, ref ran, cancellationToken, out var pending))
                 {
                     await pending.ConfigureAwait(false);
                     continue;
                 }
 
-                if (ct.IsCancellationRequested)
+                if (cancellationToken.IsCancellationRequested)
                 {
                     continue; // thrown above
                 }
@@ -107,13 +105,13 @@ public partial class DeferredCalls<T>
                 // have changed before reading _hot.Sleeping: each of them writes first and reads it after (Dekker).
                 Interlocked.Exchange(ref _hot.Sleeping, 1);
                 if (!_queue.IsEmpty || Volatile.Read(ref _stopRequested) != 0 || _phase != OpenPhase
-                    || ct.IsCancellationRequested)
+                    || cancellationToken.IsCancellationRequested)
                 {
                     Volatile.Write(ref _hot.Sleeping, 0);
                     continue;
                 }
 
-                await _signal.WaitAsync(ct).ConfigureAwait(false);
+                await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -174,400 +172,4 @@ public partial class DeferredCalls<T>
         }
     }
 
-    /// <summary>
-    /// Takes the next call this pass may run now and claims it: the oldest set-aside call the filter allows, else the
-    /// next queued call within the pass's budget (queued calls the filter refuses are set aside, in order). False when
-    /// the pass must end (<see cref="Pass.Ended"/>: stopped or closing) or has nothing left to take now.
-    /// </summary>
-    private bool TryTakeNext(ref Pass pass, out DeferredEntry entry)
-    {
-        while (true)
-        {
-            entry = default;
-            if (pass.Draining ? _phase == ClosedPhase : _phase != OpenPhase)
-            {
-                pass.Ended = true;
-                return false;
-            }
-
-            if (!pass.Draining && Volatile.Read(ref _stopRequested) != 0 && Interlocked.Exchange(ref _stopRequested, 0) != 0)
-            {
-                pass.Ended = true;
-                return false;
-            }
-
-            if (!pass.SetAsideDone)
-            {
-                if (TryTakeSetAside(ref pass, out entry))
-                {
-                    if (TryClaim(entry))
-                    {
-                        return true;
-                    }
-
-                    continue;
-                }
-
-                pass.SetAsideDone = true;
-            }
-
-            if (pass.Budget == 0 || !_queue.TryDequeue(out entry))
-            {
-                return false;
-            }
-
-            if (pass.Budget > 0)
-            {
-                pass.Budget--;
-            }
-
-            if (entry.IsSync && SyncOf(entry).IsAbandoned)
-            {
-                SyncOf(entry).Release(); // its caller has its exception and it was counted as removed: just drop it
-                continue;
-            }
-
-            if (!pass.Filter.Allows(entry.Name))
-            {
-                SetAside(entry);
-                continue;
-            }
-
-            if (TryClaim(entry))
-            {
-                return true;
-            }
-        }
-    }
-
-    /// <summary>The next set-aside call the pass's filter allows, removed from the list; scans each entry once per pass.</summary>
-    private bool TryTakeSetAside(ref Pass pass, out DeferredEntry entry)
-    {
-        entry = default;
-        if (_skippedCount == 0)
-        {
-            return false;
-        }
-
-        lock (_skippedLock)
-        {
-            while (pass.SetAsideIndex < _skipped.Count)
-            {
-                var candidate = _skipped[pass.SetAsideIndex];
-                if (candidate.IsSync && SyncOf(candidate).IsAbandoned)
-                {
-                    _skipped.RemoveAt(pass.SetAsideIndex);
-                    _skippedCount = _skipped.Count;
-                    SyncOf(candidate).Release();
-                    continue;
-                }
-
-                if (pass.Filter.Allows(candidate.Name))
-                {
-                    // The next candidate slides into this index.
-                    _skipped.RemoveAt(pass.SetAsideIndex);
-                    _skippedCount = _skipped.Count;
-                    entry = candidate;
-                    return true;
-                }
-
-                pass.SetAsideIndex++;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Keeps a call the whitelist refused, after every call set aside before it.</summary>
-    private void SetAside(in DeferredEntry entry)
-    {
-        lock (_skippedLock)
-        {
-            // Checked under the lock the closer's sweep takes: either the sweep sees this entry, or this sees Closed.
-            if (_phase != ClosedPhase)
-            {
-                _skipped.Add(entry);
-                _skippedCount = _skipped.Count;
-                return;
-            }
-        }
-
-        DiscardOne(entry);
-    }
-
-    /// <summary>
-    /// Claims a taken entry for running: gives back its count and capacity. A sync call must still be pending (not
-    /// abandoned by its caller); false if it may not run.
-    /// </summary>
-    private bool TryClaim(in DeferredEntry entry)
-    {
-        if (entry.IsSync)
-        {
-            var call = SyncOf(entry);
-
-            // Published with a full fence before the phase is read: either Abort sees this call (and aborts it), or this
-            // sees Closed (and discards it), so a sync caller is never left waiting on a call nobody will run.
-            Interlocked.Exchange(ref _hot.RunningSync, call);
-            if (_phase == ClosedPhase)
-            {
-                Volatile.Write(ref _hot.RunningSync, null);
-                DiscardOne(entry);
-                return false;
-            }
-
-            if (!call.TryStart())
-            {
-                Volatile.Write(ref _hot.RunningSync, null);
-                call.Release();
-                return false;
-            }
-        }
-
-        // A oneway needs no such check: the pass checked the phase just before taking it, and a oneway that starts as the
-        // deadline passes has no caller to leave waiting.
-
-        // Only the pass that owns _processing writes Taken; taking that role is the interlocked hand-over between passes.
-        Volatile.Write(ref _hot.Taken, _hot.Taken + 1);
-        if (entry.HoldsSlot)
-        {
-            _slots!.Release();
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// Takes and runs calls on this thread, one at a time, until one goes asynchronous, there is nothing the pass may take
-    /// now, or <paramref name="ct"/> is cancelled (<paramref name="ran"/> says how many ran). Never throws.
-    /// </summary>
-    /// <returns><see langword="true"/> if a call went asynchronous: <paramref name="pending"/> is its end, which the caller
-    /// awaits before the next batch (it may have completed already; the pass is not over). <see langword="false"/> when
-    /// the pass took nothing more (see <see cref="Pass.Ended"/>) or was cancelled.</returns>
-    /// <remarks>
-    /// The thread is marked as inside this handler's calls once for the whole batch rather than around each call: between
-    /// two calls of a batch only the pass's own bookkeeping runs here, and the mark is gone before anything is awaited.
-    /// </remarks>
-    private bool RunBatch(ref Pass pass, ref int ran, CancellationToken ct, out ValueTask pending)
-    {
-        var previousOwner = DeferredCallContext.Owner;
-        DeferredCallContext.Owner = this;
-        try
-        {
-            while (!ct.IsCancellationRequested && TryTakeNext(ref pass, out var entry))
-            {
-                ran++;
-                pending = Execute(entry);
-                if (!pending.IsCompleted)
-                {
-                    return true;
-                }
-
-                // Completed synchronously: Execute has already ended it (no result to consume).
-            }
-
-            pending = default;
-            return false;
-        }
-        finally
-        {
-            DeferredCallContext.Owner = previousOwner;
-        }
-    }
-
-    /// <summary>
-    /// Runs a claimed call as the running call (the thread is already marked by <see cref="RunBatch"/>, so sync calls it
-    /// makes run inline). Never throws: sync calls hand their outcome to their caller, oneway failures are reported.
-    /// Pending only if the call went asynchronous.
-    /// </summary>
-    private ValueTask Execute(in DeferredEntry entry)
-    {
-        Volatile.Write(ref _hot.RunningName, entry.Name);
-        var pending = entry.Kind switch
-        {
-            DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
-            DeferredEntry.OnewayAsyncKind =>
-                RunOnewayAsync(Unsafe.As<Func<T, CancellationToken, ValueTask>>(entry.Work), entry.Name),
-            DeferredEntry.SyncAsyncKind => RunMarked(SyncOf(entry)),
-            _ => SyncOf(entry).Run(Target, _abort.Token),
-        };
-
-        if (pending.IsCompleted)
-        {
-            pending.GetAwaiter().GetResult();
-            EndCall(entry);
-            return default;
-        }
-
-        return EndCallLaterAsync(pending, entry);
-    }
-
-    private async ValueTask EndCallLaterAsync(ValueTask pending, DeferredEntry entry)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        finally
-        {
-            EndCall(entry);
-        }
-    }
-
-    private void EndCall(in DeferredEntry entry)
-    {
-        Volatile.Write(ref _hot.RunningName, null);
-        if (_hot.RunningMarker is { } marker)
-        {
-            marker.Finish();
-            _hot.RunningMarker = null;
-        }
-
-        if (entry.IsSync)
-        {
-            Volatile.Write(ref _hot.RunningSync, null);
-            SyncOf(entry).Release();
-        }
-    }
-
-    private ValueTask RunOneway(Action<T> action, string name)
-    {
-        try
-        {
-            action(Target);
-        }
-        catch (Exception ex)
-        {
-            ReportOnewayFailure(name, ex);
-        }
-
-        return default;
-    }
-
-    private ValueTask RunOnewayAsync(Func<T, CancellationToken, ValueTask> call, string name)
-    {
-        ValueTask pending;
-        var previous = DeferredCallContext.Flow.Value;
-        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // flows into its continuations
-        try
-        {
-            pending = call(Target, _abort.Token);
-        }
-        catch (Exception ex)
-        {
-            ReportOnewayFailure(name, ex);
-            return default;
-        }
-        finally
-        {
-            DeferredCallContext.Flow.Value = previous;
-        }
-
-        if (pending.IsCompletedSuccessfully)
-        {
-            pending.GetAwaiter().GetResult();
-            return default;
-        }
-
-        return AwaitOnewayAsync(pending, name);
-    }
-
-    private async ValueTask AwaitOnewayAsync(ValueTask pending, string name)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ReportOnewayFailure(name, ex);
-        }
-    }
-
-    private ValueTask RunMarked(IQueuedCall call)
-    {
-        var previous = DeferredCallContext.Flow.Value;
-        DeferredCallContext.Flow.Value = _hot.RunningMarker = new DeferredFlowMarker(this); // flows into its continuations
-        try
-        {
-            return call.Run(Target, _abort.Token);
-        }
-        finally
-        {
-            DeferredCallContext.Flow.Value = previous;
-        }
-    }
-
-    private void ReportOnewayFailure(string name, Exception exception)
-    {
-        if (exception is OperationCanceledException && _abort.IsCancellationRequested)
-        {
-            return; // the answer to the cancellation the drain deadline asked for (already logged by the close)
-        }
-
-        DeferredCallsLog.OnewayFailed(_logger, Name, name, exception);
-        var handlers = OnewayFailed;
-        if (handlers is null)
-        {
-            return;
-        }
-
-        var failure = new DeferredCallFailure(name, exception);
-        foreach (var handler in Delegate.EnumerateInvocationList(handlers))
-        {
-            try
-            {
-                handler(failure);
-            }
-            catch (Exception ex)
-            {
-                DeferredCallsLog.OnewayFailedHandlerThrew(_logger, Name, name, ex);
-            }
-        }
-    }
-
-    private void OnAbandoned(bool holdsSlot)
-    {
-        Interlocked.Increment(ref _removed);
-        if (holdsSlot)
-        {
-            _slots!.Release();
-        }
-    }
-
-    private void OnFailedAfterCallerLeft(string name, Exception exception)
-    {
-        // An OperationCanceledException is the expected answer to the cancellation its caller's departure caused.
-        if (exception is not OperationCanceledException)
-        {
-            DeferredCallsLog.FailedAfterCallerLeft(_logger, Name, name, exception);
-        }
-    }
-
-    /// <summary>Which calls a pass runs: all of them, or those named in a whitelist (ordinal comparison).</summary>
-    private readonly struct CallFilter
-    {
-        private readonly HashSet<string>? _names;
-
-        private CallFilter(HashSet<string> names) => _names = names;
-
-        public static CallFilter From(IReadOnlyCollection<string>? whitelist) => whitelist switch
-        {
-            null => default,
-            HashSet<string> set when set.Comparer == EqualityComparer<string>.Default => new CallFilter(set),
-            _ => new CallFilter(new HashSet<string>(whitelist, StringComparer.Ordinal)),
-        };
-
-        public bool Allows(string name) => _names is null || _names.Contains(name);
-    }
-
-    /// <summary>The progress of one pass.</summary>
-    private struct Pass(CallFilter filter, int budget, bool draining)
-    {
-        public readonly CallFilter Filter = filter;
-        public readonly bool Draining = draining;  // the close's drain: runs everything until Closed, ignores stops
-        public int Budget = budget;                // queue entries it may still take; -1 = unbounded
-        public int SetAsideIndex;                  // set-aside entries before it were refused by this pass's filter
-        public bool SetAsideDone;                  // all set-aside entries were scanned once
-        public bool Ended;                         // stopped or closing, as opposed to out of calls for now
-    }
 }

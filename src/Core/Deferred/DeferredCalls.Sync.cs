@@ -13,7 +13,7 @@ public partial class DeferredCalls<T>
     /// <param name="call">The call, for example <c>m =&gt; m.Count</c>.</param>
     /// <param name="timeout">How long the caller waits, from now (including any wait for room); null waits for ever.
     /// The timeout applies to this call only.</param>
-    /// <param name="ct">Abandons the call, like the timeout.</param>
+    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task with the call's result, or its exception (same type and message).</returns>
     /// <exception cref="TimeoutException">The timeout passed. If the call had not started it is removed and never
@@ -21,12 +21,12 @@ public partial class DeferredCalls<T>
     /// <exception cref="OperationCanceledException">The caller's token was cancelled (same rules as the timeout).</exception>
     /// <exception cref="ClosedException">The handler is closed, or closed before the call ran.</exception>
     /// <exception cref="InvalidOperationException">The queue is full in <see cref="DeferredCallFullMode.Throw"/> mode.</exception>
-    /// <remarks>For asynchronous calls use the <c>(m, ct) =&gt; …</c> overloads, which the processor awaits: a one-parameter
+    /// <remarks>For asynchronous calls use the <c>(m, cancellationToken) =&gt; …</c> overloads, which the processor awaits: a one-parameter
     /// lambda that returns a task makes that task the result, unawaited.</remarks>
     public Task<TResult> SyncAsync<TResult>(
         Func<T, TResult> call,
         TimeSpan? timeout = null,
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         Guard.NotNull(call, "DeferredCalls", Name);
@@ -35,20 +35,20 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<TResult>(call, CallShape.Function, name, timeout, ct);
+        return Submit<TResult>(call, CallShape.Function, name, timeout, cancellationToken);
     }
 
     /// <summary>Queues <paramref name="call"/> and completes once the processor has run it; see
     /// <see cref="SyncAsync{TResult}(Func{T, TResult}, TimeSpan?, CancellationToken, string?)"/>.</summary>
     /// <param name="call">The call, for example <c>m =&gt; m.Reset()</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="ct">Abandons the call, like the timeout.</param>
+    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task that completes when the call has run, with its exception if it threw.</returns>
     public Task SyncAsync(
         Action<T> call,
         TimeSpan? timeout = null,
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         Guard.NotNull(call, "DeferredCalls", Name);
@@ -57,55 +57,55 @@ public partial class DeferredCalls<T>
             return RunInline(call);
         }
 
-        return Submit<object?>(call, CallShape.Action, name, timeout, ct);
+        return Submit<object?>(call, CallShape.Action, name, timeout, cancellationToken);
     }
 
     /// <summary>
     /// Queues an asynchronous call and completes with its result; the processor awaits it before the next call. Its
-    /// token is cancelled by the timeout, by <paramref name="ct"/>, or at the drain deadline of
+    /// token is cancelled by the timeout, by <paramref name="cancellationToken"/>, or at the drain deadline of
     /// <see cref="DisposeAsync"/>; see <see cref="SyncAsync{TResult}(Func{T, TResult}, TimeSpan?, CancellationToken, string?)"/>.
     /// </summary>
     /// <typeparam name="TResult">The call's result type.</typeparam>
-    /// <param name="call">The call, for example <c>(m, ct) =&gt; m.LoadAsync(id, ct)</c>.</param>
+    /// <param name="call">The call, for example <c>(m, cancellationToken) =&gt; m.LoadAsync(id, cancellationToken)</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="ct">Abandons the call, like the timeout.</param>
+    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task with the call's result, or its exception.</returns>
     public Task<TResult> SyncAsync<TResult>(
         Func<T, CancellationToken, ValueTask<TResult>> call,
         TimeSpan? timeout = null,
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
-            return RunInline(call, ct);
+            return RunInline(call, cancellationToken);
         }
 
-        return Submit<TResult>(call, CallShape.AsyncFunction, name, timeout, ct);
+        return Submit<TResult>(call, CallShape.AsyncFunction, name, timeout, cancellationToken);
     }
 
     /// <summary>Queues an asynchronous call without a result and completes once it has run; see
     /// <see cref="SyncAsync{TResult}(Func{T, CancellationToken, ValueTask{TResult}}, TimeSpan?, CancellationToken, string?)"/>.</summary>
-    /// <param name="call">The call, for example <c>(m, ct) =&gt; m.SaveAsync(ct)</c>.</param>
+    /// <param name="call">The call, for example <c>(m, cancellationToken) =&gt; m.SaveAsync(cancellationToken)</c>.</param>
     /// <param name="timeout">How long the caller waits; null waits for ever.</param>
-    /// <param name="ct">Abandons the call, like the timeout.</param>
+    /// <param name="cancellationToken">Abandons the call, like the timeout.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>A task that completes when the call has run, with its exception if it threw.</returns>
     public Task SyncAsync(
         Func<T, CancellationToken, ValueTask> call,
         TimeSpan? timeout = null,
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerArgumentExpression(nameof(call))] string? name = null)
     {
         Guard.NotNull(call, "DeferredCalls", Name);
         if (IsInsideOwnCall())
         {
-            return RunInline(call, ct);
+            return RunInline(call, cancellationToken);
         }
 
-        return Submit<object?>(call, CallShape.AsyncAction, name, timeout, ct);
+        return Submit<object?>(call, CallShape.AsyncAction, name, timeout, cancellationToken);
     }
 
     /// <summary>
@@ -183,11 +183,11 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private Task<TResult> RunInline<TResult>(Func<T, CancellationToken, ValueTask<TResult>> call, CancellationToken ct)
+    private Task<TResult> RunInline<TResult>(Func<T, CancellationToken, ValueTask<TResult>> call, CancellationToken cancellationToken)
     {
         try
         {
-            return call(Target, ct).AsTask();
+            return call(Target, cancellationToken).AsTask();
         }
         catch (Exception ex)
         {
@@ -195,11 +195,11 @@ public partial class DeferredCalls<T>
         }
     }
 
-    private Task RunInline(Func<T, CancellationToken, ValueTask> call, CancellationToken ct)
+    private Task RunInline(Func<T, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
     {
         try
         {
-            return call(Target, ct).AsTask();
+            return call(Target, cancellationToken).AsTask();
         }
         catch (Exception ex)
         {
@@ -208,7 +208,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>The queuing core behind every <c>Sync</c>/<c>SyncAsync</c>.</summary>
-    private Task<TResult> Submit<TResult>(Delegate call, CallShape shape, string? expression, TimeSpan? timeout, CancellationToken ct)
+    private Task<TResult> Submit<TResult>(Delegate call, CallShape shape, string? expression, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ValidateTimeout(timeout);
         if (timeout == Timeout.InfiniteTimeSpan)
@@ -217,9 +217,9 @@ public partial class DeferredCalls<T>
         }
 
         var name = CallNames.Resolve(expression);
-        if (ct.IsCancellationRequested)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<TResult>(ct);
+            return Task.FromCanceled<TResult>(cancellationToken);
         }
 
         if (_phase != OpenPhase)
@@ -235,7 +235,7 @@ public partial class DeferredCalls<T>
                 return _fullMode == DeferredCallFullMode.Throw
                     ? Task.FromException<TResult>(new InvalidOperationException(
                         $"DeferredCalls '{Name}' is full (capacity {_capacity}): call '{name}' was rejected."))
-                    : SubmitWhenRoomAsync(queued, shape, name, timeout, ct);
+                    : SubmitWhenRoomAsync(queued, shape, name, timeout, cancellationToken);
             }
 
             queued.HoldsSlot = true;
@@ -243,29 +243,29 @@ public partial class DeferredCalls<T>
 
         // Armed before it is queued, so the processor never sees it without its token. An abandon that fires before
         // the enqueue is counted as removed before Enqueue counts it as queued; the two cancel out.
-        queued.Arm(timeout, ct);
+        queued.Arm(timeout, cancellationToken);
         Enqueue(new DeferredEntry(queued, name, KindOf(shape), queued.HoldsSlot));
         return queued.Task;
     }
 
     /// <summary>Wait mode, queue full: waits asynchronously for room, within the call's timeout, then queues.</summary>
     private async Task<TResult> SubmitWhenRoomAsync<TResult>(
-        QueuedCall<TResult> queued, CallShape shape, string name, TimeSpan? timeout, CancellationToken ct)
+        QueuedCall<TResult> queued, CallShape shape, string name, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
         using var timer = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(
-            ct, _rejectWaiters.Token, timer?.Token ?? CancellationToken.None);
+            cancellationToken, _rejectWaiters.Token, timer?.Token ?? CancellationToken.None);
         try
         {
             await _slots!.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            if (ct.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested)
             {
                 throw new OperationCanceledException(
-                    $"DeferredCalls '{Name}': call '{name}' was cancelled while waiting for room; it never ran.", ct);
+                    $"DeferredCalls '{Name}': call '{name}' was cancelled while waiting for room; it never ran.", cancellationToken);
             }
 
             if (_rejectWaiters.IsCancellationRequested)
@@ -285,7 +285,7 @@ public partial class DeferredCalls<T>
         }
 
         queued.HoldsSlot = true;
-        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null, ct);
+        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null, cancellationToken);
         Enqueue(new DeferredEntry(queued, name, KindOf(shape), holdsSlot: true));
         return await queued.Task.ConfigureAwait(false);
     }

@@ -171,7 +171,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// blocks the calling thread until there is room (a call made from inside a call being processed is admitted over
     /// capacity instead, since waiting there would deadlock).
     /// </returns>
-    /// <remarks>For asynchronous work use the <c>(m, ct) =&gt; …</c> overload: an <c>async m =&gt; …</c> lambda given here
+    /// <remarks>For asynchronous work use the <c>(m, cancellationToken) =&gt; …</c> overload: an <c>async m =&gt; …</c> lambda given here
     /// is <c>async void</c>, which the processor cannot await and whose failures it cannot catch.</remarks>
     public bool Oneway(Action<T> call, [CallerArgumentExpression(nameof(call))] string? name = null)
     {
@@ -183,7 +183,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     /// Queues an asynchronous call and returns at once. The processor awaits it before the next call (calls never
     /// overlap); its token is cancelled if it is still running at the drain deadline of <see cref="DisposeAsync"/>.
     /// </summary>
-    /// <param name="call">The call, for example <c>(m, ct) =&gt; m.SaveAsync(ct)</c>.</param>
+    /// <param name="call">The call, for example <c>(m, cancellationToken) =&gt; m.SaveAsync(cancellationToken)</c>.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>
     /// <returns>See <see cref="Oneway(Action{T}, string?)"/>.</returns>
     public bool Oneway(Func<T, CancellationToken, ValueTask> call, [CallerArgumentExpression(nameof(call))] string? name = null)

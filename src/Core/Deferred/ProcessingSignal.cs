@@ -41,9 +41,9 @@ internal sealed class ProcessingSignal : IValueTaskSource
     }
 
     /// <summary>Waits for the next <see cref="Set"/> (or consumes one that came first). One waiter at a time.</summary>
-    /// <param name="ct">Ends the wait with <see cref="OperationCanceledException"/>.</param>
+    /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
     /// <returns>A value task that completes when set.</returns>
-    public ValueTask WaitAsync(CancellationToken ct)
+    public ValueTask WaitAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -53,18 +53,18 @@ internal sealed class ProcessingSignal : IValueTaskSource
                 return default;
             }
 
-            if (ct.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested)
             {
-                return ValueTask.FromCanceled(ct);
+                return ValueTask.FromCanceled(cancellationToken);
             }
 
             _core.Reset();
             _waiting = true;
         }
 
-        if (ct.CanBeCanceled)
+        if (cancellationToken.CanBeCanceled)
         {
-            _registration = ct.UnsafeRegister(
+            _registration = cancellationToken.UnsafeRegister(
                 static (state, token) => ((ProcessingSignal)state!).Cancel(token), this);
         }
 

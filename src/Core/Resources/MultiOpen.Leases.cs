@@ -44,7 +44,7 @@ public abstract partial class MultiOpen
             _ticketHint = ticket.Index;
 
             // unopenedOk: a held ticket was counted, so a zero count here means DisposeAsync closed everything meanwhile.
-            return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: false);
+            return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, stealFor: null);
         }
 
         // Else, if a lease-less Close() stole this ticket, this lease's open is still counted (that close ended another
@@ -57,7 +57,9 @@ public abstract partial class MultiOpen
             return default; // this lease closed already, or the final close ended its cycle
         }
 
-        return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true, freeTicket: true);
+        // The slot freed for it is chosen as that close would have chosen it: by the lease-less close's own site.
+        return CloseCoreAsync(new Closer(site, ByLease: true), enforceFinalClose: false, unopenedOk: true,
+            stealFor: ticket.StolenFor);
     }
 
     /// <summary>Whether the lease issued with <paramref name="version"/> on <paramref name="ticket"/> has yet to close its
@@ -137,11 +139,20 @@ public abstract partial class MultiOpen
     /// count is right whatever the guess, and only <see cref="OpenSites"/> can be off meanwhile. The stolen ticket is
     /// garbage once no copy of its lease is left. Allocates one ticket a steal: lease-less closes are the slow path.
     /// </remarks>
-    private void ReleaseTicketFor(CallSite closer)
+    /// <param name="closer">The site of the lease-less close the steal is for.</param>
+    /// <param name="generation">The cycle the close belongs to, read before its count moved: a close that raced a final
+    /// close and the next cycle's startup must not steal a ticket of the new cycle (it would leave that cycle one ticket
+    /// short). If it misses a steal it should have made instead, a ticket stays held until the next final close.</param>
+    private void ReleaseTicketFor(CallSite closer, long generation)
     {
         // Under the lock, as the array's growth is: a slot replaced while the array is copied would be lost.
         lock (_lock)
         {
+            if (_generation != generation)
+            {
+                return; // the cycle this close belonged to has ended: its final close released every ticket
+            }
+
             var tickets = _tickets;
             _ = TrySteal(tickets, closer, sameSiteOnly: true) || TrySteal(tickets, closer, sameSiteOnly: false);
         }
@@ -169,6 +180,7 @@ public abstract partial class MultiOpen
             // Invariant: the generation is written before the steal is published, so a lease that finds its ticket
             // stolen always finds the cycle it was stolen in. The compare-and-swap races only the lease's own dispose.
             Volatile.Write(ref ticket.StolenGeneration, _generation);
+            ticket.StolenFor = closer;
             if (Interlocked.CompareExchange(ref ticket.Version, -seen, seen) == seen)
             {
                 Volatile.Write(ref tickets[i], new OpenTicket(this, i));

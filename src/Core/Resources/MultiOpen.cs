@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using Steward.Coordination;
 using Steward.Support;
 
@@ -20,7 +19,8 @@ namespace Steward;
 /// </para>
 /// <para>
 /// Every open returns an <see cref="OpenLease"/> that closes once, and records its caller (<see cref="OpenSites"/>) for
-/// leak reports. Nested opens and closes (the count moving between positive values) are lock-free and allocation-free.
+/// leak reports. Nested opens and lease closes (the count moving between positive values) are lock-free and
+/// allocation-free; a lease-less <see cref="Close"/> also takes a lock and allocates a little for its bookkeeping.
 /// The synchronous <see cref="Open"/> and <see cref="Close"/> block while a startup or shutdown runs.
 /// </para>
 /// </remarks>
@@ -90,7 +90,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// Opens: the first open of a cycle runs <see cref="StartupAsync"/>; later ones only count. Waits while a
     /// startup or shutdown is in progress. Completes synchronously, allocation-free, when already open.
     /// </summary>
-    /// <param name="ct">Cancels this opener's wait; given to <see cref="StartupAsync"/> when this
+    /// <param name="cancellationToken">Cancels this opener's wait; given to <see cref="StartupAsync"/> when this
     /// call runs it (then every waiting opener sees the cancellation as the startup's failure).</param>
     /// <param name="callerFile">Filled in by the compiler.</param>
     /// <param name="callerLine">Filled in by the compiler.</param>
@@ -98,7 +98,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// <returns>The lease that closes this open, once.</returns>
     /// <exception cref="ObjectDisposedException">The resource was disposed.</exception>
     public ValueTask<OpenLease> OpenAsync(
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerFilePath] string callerFile = "",
         [CallerLineNumber] int callerLine = 0,
         [CallerMemberName] string callerMember = "")
@@ -106,7 +106,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
         var site = new CallSite(callerFile, callerLine, callerMember);
         return TryAddOpenFast()
             ? new ValueTask<OpenLease>(IssueLease(site))
-            : OpenSlowAsync(site, ct);
+            : OpenSlowAsync(site, cancellationToken);
     }
 
     /// <summary>Opens synchronously; see <see cref="OpenAsync"/>. Blocks while a startup or shutdown runs.</summary>
@@ -145,9 +145,11 @@ public abstract partial class MultiOpen : IAsyncDisposable
         bool unopenedOk = false,
         [CallerFilePath] string callerFile = "",
         [CallerLineNumber] int callerLine = 0,
-        [CallerMemberName] string callerMember = "") =>
-        CloseCoreAsync(new Closer(new CallSite(callerFile, callerLine, callerMember), ByLease: false),
-            enforceFinalClose, unopenedOk, freeTicket: true);
+        [CallerMemberName] string callerMember = "")
+    {
+        var site = new CallSite(callerFile, callerLine, callerMember);
+        return CloseCoreAsync(new Closer(site, ByLease: false), enforceFinalClose, unopenedOk, stealFor: site);
+    }
 
     /// <summary>Closes synchronously; see <see cref="CloseAsync"/>. Blocks while the shutdown runs.</summary>
     /// <param name="enforceFinalClose">After closing, throw <see cref="InvalidOperationException"/> if opens remain.</param>
@@ -168,10 +170,10 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// Waits for the final close of the current cycle (cs.resources' <c>join</c>); completes at once if the resource
     /// is closed now.
     /// </summary>
-    /// <param name="ct">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the resource is closed.</returns>
     /// <exception cref="ClosedException">The resource has never been opened.</exception>
-    public Task JoinAsync(CancellationToken ct = default)
+    public Task JoinAsync(CancellationToken cancellationToken = default)
     {
         Task closed;
         lock (_lock)
@@ -187,57 +189,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
             closed = _closedSignal.Task;
         }
 
-        return closed.WaitAsync(ct);
-    }
-
-    /// <summary>
-    /// Final: closes whatever is still open (running the shutdown once), after waiting for a startup or shutdown in
-    /// progress. Later opens throw <see cref="ObjectDisposedException"/>; leases still held become no-ops. Idempotent.
-    /// </summary>
-    /// <returns>A task that completes when the resource is shut down; it carries shutdown failures.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        GC.SuppressFinalize(this);
-        while (true)
-        {
-            Cycle? closing = null;
-            Task? inProgress = null;
-            lock (_lock)
-            {
-                _disposed = true;
-                switch (_phase)
-                {
-                    case Phase.Closed:
-                        return;
-                    case Phase.Starting:
-                        inProgress = _cycle!.Started.Task;
-                        break;
-                    case Phase.ShuttingDown:
-                        inProgress = _shutdownDone!.Task;
-                        break;
-                    default:
-                        // Lock-free closers that lose this race see 0 and take the slow path, which is quiet for leases.
-                        Interlocked.Exchange(ref _count, 0);
-                        closing = BeginShutdown(new Closer(new CallSite("", 0, nameof(DisposeAsync)), ByLease: false));
-                        break;
-                }
-            }
-
-            if (closing is not null)
-            {
-                await ShutdownAsync(closing).ConfigureAwait(false);
-                return;
-            }
-
-            try
-            {
-                await inProgress!.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // A failed startup belongs to its openers; here it only means there is nothing to shut down.
-            }
-        }
+        return closed.WaitAsync(cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -248,9 +200,9 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// which the final close unwinds in reverse order. If this throws, what it pushed is unwound at once.
     /// </summary>
     /// <param name="shutdown">The cycle's shutdown stack.</param>
-    /// <param name="ct">The token of the opener that runs the startup.</param>
+    /// <param name="cancellationToken">The token of the opener that runs the startup.</param>
     /// <returns>A task that completes when the resource is ready.</returns>
-    protected virtual ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken ct) => default;
+    protected virtual ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) => default;
 
     /// <summary>Throws <see cref="ClosedException"/> unless open (cs.resources' <c>@not_closed</c>).</summary>
     /// <exception cref="ClosedException">Not open; the message says whether it was never opened or where it was closed.</exception>
@@ -274,310 +226,6 @@ public abstract partial class MultiOpen : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds an open without the lock if the resource is open; false if the slow path must decide.</summary>
-    private bool TryAddOpenFast()
-    {
-        var count = Volatile.Read(ref _count);
-        while (count > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _count, count + 1, count);
-            if (seen == count)
-            {
-                return true;
-            }
-
-            count = seen;
-        }
-
-        return false;
-    }
-
-    private async ValueTask<OpenLease> OpenSlowAsync(CallSite site, CancellationToken ct)
-    {
-        await AddOpenSlowAsync(ct).ConfigureAwait(false);
-        return IssueLease(site);
-    }
-
-    /// <summary>Adds one open, starting a cycle, joining a startup or waiting out a shutdown as the phase requires.</summary>
-    private async ValueTask AddOpenSlowAsync(CancellationToken ct)
-    {
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            Cycle? toStart = null;
-            Cycle? toJoin = null;
-            Task? shutdown = null;
-            lock (_lock)
-            {
-                if (_disposed)
-                {
-                    // Named after the resource, not its type (a MultiOpen.Create resource's type is internal).
-                    throw new ObjectDisposedException(Name, $"MultiOpen '{Name}' has been disposed: it cannot be opened again.");
-                }
-
-                switch (_phase)
-                {
-                    case Phase.Open:
-                        // _count >= 1 while Open, and only a holder of _lock may take it to 0.
-                        Interlocked.Increment(ref _count);
-                        return;
-                    case Phase.Closed:
-                        toStart = _cycle = new Cycle();
-                        _phase = Phase.Starting;
-                        break;
-                    case Phase.Starting:
-                        toJoin = _cycle!;
-                        toJoin.Pending++;
-                        break;
-                    default:
-                        shutdown = _shutdownDone!.Task;
-                        break;
-                }
-            }
-
-            if (toStart is not null)
-            {
-                await StartCycleAsync(toStart, ct).ConfigureAwait(false);
-                return;
-            }
-
-            if (toJoin is not null)
-            {
-                await JoinStartupAsync(toJoin, ct).ConfigureAwait(false);
-                return;
-            }
-
-            // Startup and shutdown never overlap: wait for this shutdown, then start a fresh cycle.
-            await shutdown!.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask StartCycleAsync(Cycle cycle, CancellationToken ct)
-    {
-        var shutdown = new AsyncExitStack();
-        Exception? failure = null;
-        try
-        {
-            await StartupAsync(shutdown, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        if (failure is not null)
-        {
-            // Undo what the failed startup had already set up.
-            try
-            {
-                await shutdown.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                failure = new AggregateException($"MultiOpen '{Name}': startup failed, and so did undoing it.", failure, ex);
-            }
-        }
-
-        TaskCompletionSource? joiners = null;
-        lock (_lock)
-        {
-            cycle.Done = true;
-            if (failure is null)
-            {
-                cycle.Succeeded = true;
-                cycle.Shutdown = shutdown;
-                _phase = Phase.Open;
-                _everOpened = true;
-                _isClosed = false;
-                Volatile.Write(ref _count, cycle.Pending); // >= 1: this opener counts itself
-            }
-            else
-            {
-                _phase = Phase.Closed; // the count never left 0: nothing to roll back but the phase
-                _cycle = null;
-                joiners = _closedSignal;
-                _closedSignal = null;
-            }
-        }
-
-        // Waiters are completed outside the lock.
-        joiners?.TrySetResult();
-        if (failure is null)
-        {
-            cycle.Started.TrySetResult();
-            return;
-        }
-
-        cycle.Started.TrySetException(failure);
-        _ = cycle.Started.Task.Exception; // observed here: waiters rethrow it, and there may be none
-        ExceptionDispatchInfo.Throw(failure);
-    }
-
-    private async ValueTask JoinStartupAsync(Cycle cycle, CancellationToken ct)
-    {
-        try
-        {
-            await cycle.Started.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            bool counted;
-            lock (_lock)
-            {
-                counted = cycle.Done && cycle.Succeeded;
-                if (!cycle.Done)
-                {
-                    cycle.Pending--; // withdraw before the count is published
-                }
-            }
-
-            if (counted)
-            {
-                // The startup published our open just before we gave up: close it again.
-                await CloseCoreAsync(new Closer(new CallSite("", 0, "cancelled open"), ByLease: false),
-                    enforceFinalClose: false, unopenedOk: true, freeTicket: false).ConfigureAwait(false);
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>The close core behind <see cref="CloseAsync"/>, <see cref="Close"/> and the leases.</summary>
-    private ValueTask CloseCoreAsync(Closer closer, bool enforceFinalClose, bool unopenedOk, bool freeTicket)
-    {
-        // Not the final close: a lock-free decrement between positive values.
-        var count = Volatile.Read(ref _count);
-        while (count >= 2)
-        {
-            var seen = Interlocked.CompareExchange(ref _count, count - 1, count);
-            if (seen == count)
-            {
-                if (freeTicket)
-                {
-                    ReleaseTicketFor(closer.Site);
-                }
-
-                return enforceFinalClose ? ValueTask.FromException(NotFinalClose(closer, count - 1)) : default;
-            }
-
-            count = seen;
-        }
-
-        return CloseSlowAsync(closer, enforceFinalClose, unopenedOk, freeTicket);
-    }
-
-    private async ValueTask CloseSlowAsync(Closer closer, bool enforceFinalClose, bool unopenedOk, bool freeTicket)
-    {
-        Cycle? closing = null;
-        var remaining = 0;
-        lock (_lock)
-        {
-            while (closing is null)
-            {
-                var count = Volatile.Read(ref _count);
-                if (count >= 2)
-                {
-                    if (Interlocked.CompareExchange(ref _count, count - 1, count) == count)
-                    {
-                        remaining = count - 1;
-                        break;
-                    }
-                }
-                else if (count == 1)
-                {
-                    // A lock-free opener may move 1 -> 2 meanwhile; then this is not the final close after all.
-                    if (Interlocked.CompareExchange(ref _count, 0, 1) == 1)
-                    {
-                        closing = BeginShutdown(closer);
-                    }
-                }
-                else if (unopenedOk)
-                {
-                    return;
-                }
-                else
-                {
-                    throw new InvalidOperationException(UnderflowMessage(closer));
-                }
-            }
-        }
-
-        if (closing is not null)
-        {
-            await ShutdownAsync(closing).ConfigureAwait(false);
-            return;
-        }
-
-        if (freeTicket)
-        {
-            ReleaseTicketFor(closer.Site);
-        }
-
-        if (enforceFinalClose)
-        {
-            throw NotFinalClose(closer, remaining);
-        }
-    }
-
-    /// <summary>Moves Open to ShuttingDown after the count reached 0. Caller holds _lock.</summary>
-    private Cycle BeginShutdown(Closer closer)
-    {
-        _phase = Phase.ShuttingDown;
-        _shutdownDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _finalClose = closer.ToString();
-        _isClosed = true;
-        ReleaseAllTickets(); // every lease still held is void now: disposing it will do nothing
-        return _cycle!;
-    }
-
-    private async ValueTask ShutdownAsync(Cycle cycle)
-    {
-        Exception? failure = null;
-        try
-        {
-            await cycle.Shutdown!.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        TaskCompletionSource done;
-        TaskCompletionSource? joiners;
-        lock (_lock)
-        {
-            _phase = Phase.Closed;
-            _cycle = null;
-            done = _shutdownDone!;
-            _shutdownDone = null;
-            joiners = _closedSignal;
-            _closedSignal = null;
-        }
-
-        done.TrySetResult();
-        joiners?.TrySetResult();
-        if (failure is not null)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-    }
-
-    private string UnderflowMessage(Closer closer)
-    {
-        var state = _phase switch
-        {
-            Phase.Starting => "its startup is still in progress",
-            Phase.ShuttingDown => $"it is shutting down after the final close at {_finalClose}",
-            _ when !_everOpened => "it was never opened",
-            _ => $"the final close already happened at {_finalClose}",
-        };
-        return $"MultiOpen '{Name}': close at {closer} without a matching open: {state}.";
-    }
-
-    private InvalidOperationException NotFinalClose(Closer closer, int remaining) =>
-        new($"MultiOpen '{Name}': the close at {closer} was expected to be the final close, but {remaining} "
-            + $"open(s) remain, from: {string.Join("; ", OpenSites)}.");
-
     /// <summary>The sync APIs' documented blocking wait.</summary>
     private static void WaitSynchronously(ValueTask pending)
     {
@@ -589,30 +237,10 @@ public abstract partial class MultiOpen : IAsyncDisposable
         pending.AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>Who closes, for messages: a call site, or a lease named by the site of its open.</summary>
-    private readonly record struct Closer(CallSite Site, bool ByLease)
-    {
-        public override string ToString() => ByLease ? $"the dispose of the lease opened at {Site}" : Site.ToString();
-    }
-
-    /// <summary>One startup-to-shutdown cycle. Fields guarded by the owner's _lock.</summary>
-    private sealed class Cycle
-    {
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Pending { get; set; } = 1; // the starter plus joiners still waiting
-
-        public bool Done { get; set; }
-
-        public bool Succeeded { get; set; }
-
-        public AsyncExitStack? Shutdown { get; set; }
-    }
-
     private sealed class DelegateMultiOpen(string name, Func<AsyncExitStack, CancellationToken, ValueTask> startup)
         : MultiOpen(name)
     {
-        protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken ct) =>
-            startup(shutdown, ct);
+        protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) =>
+            startup(shutdown, cancellationToken);
     }
 }

@@ -30,6 +30,10 @@ internal sealed class OpenTicket(MultiOpen owner, int index)
     /// Written before the steal is published by <see cref="Version"/>.</summary>
     public long StolenGeneration;
 
+    /// <summary>The site of the lease-less close that stole the ticket: if the lease was alive after all, its dispose
+    /// frees a slot as that close would have. Written before the steal is published.</summary>
+    public CallSite StolenFor;
+
     /// <summary>The site of the holder's open. Written by the claimer after claiming; read racily by
     /// <see cref="MultiOpen.OpenSites"/>, which is diagnostics only.</summary>
     public CallSite Site;

@@ -10,19 +10,19 @@ public static class Resources
     /// returns a lease that does nothing, so <c>await using (await Resources.OpenIfAsync(x))</c> fits any object.
     /// </summary>
     /// <param name="obj">Any object, or <see langword="null"/>.</param>
-    /// <param name="ct">Passed to <see cref="MultiOpen.OpenAsync"/>.</param>
+    /// <param name="cancellationToken">Passed to <see cref="MultiOpen.OpenAsync"/>.</param>
     /// <param name="callerFile">Filled in by the compiler.</param>
     /// <param name="callerLine">Filled in by the compiler.</param>
     /// <param name="callerMember">Filled in by the compiler.</param>
     /// <returns>The lease of the open, or <c>default(OpenLease)</c>.</returns>
     public static ValueTask<OpenLease> OpenIfAsync(
         object? obj,
-        CancellationToken ct = default,
+        CancellationToken cancellationToken = default,
         [CallerFilePath] string callerFile = "",
         [CallerLineNumber] int callerLine = 0,
         [CallerMemberName] string callerMember = "") =>
         obj is MultiOpen resource
-            ? resource.OpenAsync(ct, callerFile, callerLine, callerMember)
+            ? resource.OpenAsync(cancellationToken, callerFile, callerLine, callerMember)
             : default;
 
     /// <summary>Synchronous <see cref="OpenIfAsync"/>.</summary>

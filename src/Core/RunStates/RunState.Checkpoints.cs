@@ -31,17 +31,17 @@ public partial class RunState
     /// <see cref="OperationCanceledException"/> if cancelled. Completes synchronously, allocation-free,
     /// when running and not cancelled.
     /// </summary>
-    /// <param name="ct">Cancels only the wait while paused.</param>
-    /// <exception cref="OperationCanceledException">The RunState is cancelled, or <paramref name="ct"/> was.</exception>
-    public ValueTask ThrowIfCancelledAsync(CancellationToken ct = default)
+    /// <param name="cancellationToken">Cancels only the wait while paused.</param>
+    /// <exception cref="OperationCanceledException">The RunState is cancelled, or <paramref name="cancellationToken"/> was.</exception>
+    public ValueTask ThrowIfCancelledAsync(CancellationToken cancellationToken = default)
     {
         _checkpoints++;
-        if (_flags == 0 && !ct.IsCancellationRequested)
+        if (_flags == 0 && !cancellationToken.IsCancellationRequested)
         {
             return default;
         }
 
-        return ThrowIfCancelledSlowAsync(ct);
+        return ThrowIfCancelledSlowAsync(cancellationToken);
     }
 
     /// <summary>
@@ -61,17 +61,17 @@ public partial class RunState
     /// The asynchronous pause point: awaits, without holding a thread, while paused; completes once resumed,
     /// cancelled or stopped. Never throws for this RunState's cancellation.
     /// </summary>
-    /// <param name="ct">Cancels the wait.</param>
-    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
-    public ValueTask WaitIfPausedAsync(CancellationToken ct = default)
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask WaitIfPausedAsync(CancellationToken cancellationToken = default)
     {
         _checkpoints++;
         if ((_flags & PausedFlag) == 0)
         {
-            return ct.IsCancellationRequested ? ValueTask.FromCanceled(ct) : default;
+            return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
         }
 
-        return WaitWhilePausedAsync(ct);
+        return WaitWhilePausedAsync(cancellationToken);
     }
 
     /// <summary>
@@ -79,14 +79,14 @@ public partial class RunState
     /// throwing, when this RunState is cancelled (cs.resources' <c>sleep</c>, without its step polling).
     /// </summary>
     /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
-    /// <param name="ct">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
+    /// <param name="cancellationToken">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite), or longer
     /// than the timers' limit of <see cref="uint.MaxValue"/> − 1 milliseconds.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
-    /// <remarks>A sleep without a <paramref name="ct"/> of its own, woken by <see cref="Cancel"/>, resumes on the thread
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <remarks>A sleep without a <paramref name="cancellationToken"/> of its own, woken by <see cref="Cancel"/>, resumes on the thread
     /// pool, not inside the call to <see cref="Cancel"/>: cancelling a parent with thousands of sleeping children
     /// returns at once.</remarks>
-    public Task SleepAsync(TimeSpan delay, CancellationToken ct = default)
+    public Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
         if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
         {
@@ -100,9 +100,9 @@ public partial class RunState
                 $"RunState '{Name}': a sleep delay must be at most {s_maxSleep} (about 49.7 days, the timers' limit), or infinite.");
         }
 
-        if (ct.IsCancellationRequested)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled(ct);
+            return Task.FromCanceled(cancellationToken);
         }
 
         if (IsCancelled || delay == TimeSpan.Zero)
@@ -111,7 +111,7 @@ public partial class RunState
         }
 
         // Without a token of its own (the usual worker loop) a sleep is one small promise: no async frame, no linked source.
-        return ct.CanBeCanceled ? SleepCoreAsync(delay, ct) : Sleeper.Start(delay, _timeProvider, Token);
+        return cancellationToken.CanBeCanceled ? SleepCoreAsync(delay, cancellationToken) : Sleeper.Start(delay, _timeProvider, Token);
     }
 
     /// <summary>
@@ -133,12 +133,12 @@ public partial class RunState
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The items.</param>
-    /// <param name="ct">Passed to <paramref name="source"/> and to the pause waits.</param>
+    /// <param name="cancellationToken">Passed to <paramref name="source"/> and to the pause waits.</param>
     /// <returns>The items of <paramref name="source"/>, up to cancellation.</returns>
-    public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken ct = default)
+    public IAsyncEnumerable<T> IterateAsync<T>(IAsyncEnumerable<T> source, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(source, "RunState", Name);
-        return IterateCoreAsync(source, ct);
+        return IterateCoreAsync(source, cancellationToken);
     }
 
     private OperationCanceledException NewCanceledException(string? message) =>
@@ -154,9 +154,9 @@ public partial class RunState
         }
     }
 
-    private ValueTask ThrowIfCancelledSlowAsync(CancellationToken ct)
+    private ValueTask ThrowIfCancelledSlowAsync(CancellationToken cancellationToken)
     {
-        var paused = WaitWhilePausedAsync(ct);
+        var paused = WaitWhilePausedAsync(cancellationToken);
         if (!paused.IsCompletedSuccessfully)
         {
             return AfterPauseAsync(this, paused);
@@ -186,34 +186,34 @@ public partial class RunState
         }
     }
 
-    private ValueTask WaitWhilePausedAsync(CancellationToken ct)
+    private ValueTask WaitWhilePausedAsync(CancellationToken cancellationToken)
     {
-        if (ct.IsCancellationRequested)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled(ct);
+            return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return _resumeGate is null ? default : Core(this, ct);
+        return _resumeGate is null ? default : Core(this, cancellationToken);
 
-        static async ValueTask Core(RunState self, CancellationToken ct)
+        static async ValueTask Core(RunState self, CancellationToken cancellationToken)
         {
             while (self._resumeGate is { } gate)
             {
-                await gate.Task.WaitAsync(ct).ConfigureAwait(false);
+                await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task SleepCoreAsync(TimeSpan delay, CancellationToken ct)
+    private async Task SleepCoreAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         var token = Token;
-        using var linked = ct.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(token, ct)
+        using var linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken)
             : null;
         // Woken early by this RunState's cancellation: return quietly (the caller's next checkpoint throws). Awaited
         // without throwing, because a stop wakes every sleeping worker at once and exceptions are not free.
         await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        ct.ThrowIfCancellationRequested();
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private IEnumerable<T> IterateCore<T>(IEnumerable<T> source)
@@ -232,14 +232,14 @@ public partial class RunState
     }
 
     private async IAsyncEnumerable<T> IterateCoreAsync<T>(
-        IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken ct)
+        IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var items = source.GetAsyncEnumerator(ct);
+        var items = source.GetAsyncEnumerator(cancellationToken);
         await using (items.ConfigureAwait(false))
         {
             while (true)
             {
-                await WaitIfPausedAsync(ct).ConfigureAwait(false);
+                await WaitIfPausedAsync(cancellationToken).ConfigureAwait(false);
                 if (IsCancelled || !await items.MoveNextAsync().ConfigureAwait(false))
                 {
                     yield break;

@@ -59,18 +59,18 @@ public sealed partial class StateMachine<T>
     /// <param name="context">The context every state receives.</param>
     /// <param name="initialState">The first state.</param>
     /// <param name="args">The first state's <see cref="StateContext.Args"/>.</param>
-    /// <param name="ct">Cancels the run, like <see cref="StateMachineRun.Cancel"/>.</param>
+    /// <param name="cancellationToken">Cancels the run, like <see cref="StateMachineRun.Cancel"/>.</param>
     /// <returns>The run.</returns>
     /// <exception cref="ArgumentException"><paramref name="initialState"/> is not a declared state.</exception>
-    public StateMachineRun Start(T context, string initialState, object? args = null, CancellationToken ct = default)
+    public StateMachineRun Start(T context, string initialState, object? args = null, CancellationToken cancellationToken = default)
     {
         var initial = Find(initialState, nameof(initialState));
         _onStart?.Invoke(initial.Name, context, args); // in the issuing context; if it throws, there is no run
         var run = new StateMachineRun(Name, initial.Name, _logger, _onTransition);
         run.Record(null, initial.Name);
-        if (ct.CanBeCanceled)
+        if (cancellationToken.CanBeCanceled)
         {
-            run.LinkTo(ct);
+            run.LinkTo(cancellationToken);
         }
 
         _ = Task.Run(() => RunAsync(run, context, initial, args), CancellationToken.None);

@@ -89,8 +89,8 @@ public sealed class StateMachineRun
     /// <inheritdoc/>
     public override string ToString() => $"StateMachineRun '{MachineName}' in '{_current}'";
 
-    internal void LinkTo(CancellationToken ct) =>
-        _external = ct.UnsafeRegister(static state => ((StateMachineRun)state!).Cancel(), this);
+    internal void LinkTo(CancellationToken cancellationToken) =>
+        _external = cancellationToken.UnsafeRegister(static state => ((StateMachineRun)state!).Cancel(), this);
 
     /// <summary>Records a transition, then tells the observers, outside the lock.</summary>
     internal void Record(string? from, string to)

@@ -22,7 +22,7 @@ internal sealed partial class DeferredCallsHostService<T>(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        _processing = calls.ProcessAsync(ct: CancellationToken.None); // ends when the stop closes the queue
+        _processing = calls.ProcessAsync(cancellationToken: CancellationToken.None); // ends when the stop closes the queue
         LogProcessing(calls.Name);
         return Task.CompletedTask;
     }

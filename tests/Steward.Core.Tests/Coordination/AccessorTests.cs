@@ -115,7 +115,7 @@ public class AccessorTests
     {
         var accessor = new Accessor<int>(0);
         using var cts = new CancellationTokenSource();
-        var read = accessor.GetAsync(ct: cts.Token);
+        var read = accessor.GetAsync(cancellationToken: cts.Token);
         await WaitForReaderAsync(accessor);
 
         cts.Cancel();

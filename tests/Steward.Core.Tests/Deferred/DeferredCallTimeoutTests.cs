@@ -119,7 +119,7 @@ public class DeferredCallTimeoutTests
         await using var calls = new DeferredCalls<Recorder>(recorder);
         using var cts = new CancellationTokenSource();
 
-        var pending = calls.SyncAsync(r => r.Add(1), ct: cts.Token);
+        var pending = calls.SyncAsync(r => r.Add(1), cancellationToken: cts.Token);
         Assert.Equal(1, calls.PendingCount);
         await cts.CancelAsync();
 
@@ -128,7 +128,7 @@ public class DeferredCallTimeoutTests
         Assert.Equal(0, calls.PendingCount);
         Assert.Equal(0, calls.ProcessPending());
         Assert.Equal(0, recorder.Value);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => calls.SyncAsync(r => r.Add(1), ct: cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => calls.SyncAsync(r => r.Add(1), cancellationToken: cts.Token));
     }
 
     // A dedicated thread (not the thread pool, which parallel tests may starve) runs one pass.

@@ -273,7 +273,7 @@ public class DeferredCallsTests
     {
         await using var calls = new DeferredCalls<Recorder>(new Recorder());
         using var cts = new CancellationTokenSource();
-        var loop = calls.ProcessAsync(ct: cts.Token);
+        var loop = calls.ProcessAsync(cancellationToken: cts.Token);
         Assert.Equal(1, await calls.SyncAsync(r => r.Add(1)).WaitAsync(s_generous));
 
         await cts.CancelAsync();

@@ -260,7 +260,7 @@ public class StateMachineTests
         var counter = new Counter();
         using var external = new CancellationTokenSource();
 
-        var run = machine.Start(counter, "a", ct: external.Token);
+        var run = machine.Start(counter, "a", cancellationToken: external.Token);
         await entered.Task.WaitAsync(s_generous);
         await external.CancelAsync(); // the token given to Start cancels the run too
         gate.Set();

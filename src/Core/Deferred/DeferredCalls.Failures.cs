@@ -1,0 +1,51 @@
+namespace Steward.Deferred;
+
+// DeferredCalls: reporting calls that failed with nobody waiting for them.
+public partial class DeferredCalls<T>
+{
+    private void ReportOnewayFailure(string name, Exception exception)
+    {
+        if (exception is OperationCanceledException && _abort.IsCancellationRequested)
+        {
+            return; // the answer to the cancellation the drain deadline asked for (already logged by the close)
+        }
+
+        DeferredCallsLog.OnewayFailed(_logger, Name, name, exception);
+        var handlers = OnewayFailed;
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var failure = new DeferredCallFailure(name, exception);
+        foreach (var handler in Delegate.EnumerateInvocationList(handlers))
+        {
+            try
+            {
+                handler(failure);
+            }
+            catch (Exception ex)
+            {
+                DeferredCallsLog.OnewayFailedHandlerThrew(_logger, Name, name, ex);
+            }
+        }
+    }
+
+    private void OnAbandoned(bool holdsSlot)
+    {
+        Interlocked.Increment(ref _removed);
+        if (holdsSlot)
+        {
+            _slots!.Release();
+        }
+    }
+
+    private void OnFailedAfterCallerLeft(string name, Exception exception)
+    {
+        // An OperationCanceledException is the expected answer to the cancellation its caller's departure caused.
+        if (exception is not OperationCanceledException)
+        {
+            DeferredCallsLog.FailedAfterCallerLeft(_logger, Name, name, exception);
+        }
+    }
+}
