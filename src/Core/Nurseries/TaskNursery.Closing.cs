@@ -11,12 +11,30 @@ public partial class TaskNursery
     /// <summary>
     /// Closes the nursery (see the remarks) and waits until it is closed: no child is running when this returns.
     /// </summary>
+    /// <param name="cancellationToken">Means "no longer graceful", as the token of <c>IHostedService.StopAsync</c> does:
+    /// if it is cancelled before the children have ended, the close is abandoned. <see cref="Completion"/> (and every
+    /// later close or dispose) then completes at once and quietly, the children still running are left to end, or not,
+    /// on their own (their resources are unwound if they do), and this throws <see cref="OperationCanceledException"/>.
+    /// For a host whose shutdown timeout has expired.</param>
     /// <returns>A task that completes when the nursery is closed.</returns>
     /// <exception cref="AggregateException">Children failed (under CancelAll), or unwinding a resource failed; it holds
     /// the original exceptions and none of the cancellations the close caused.</exception>
-    public async ValueTask CloseAsync()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first: the close was
+    /// abandoned.</exception>
+    public async ValueTask CloseAsync(CancellationToken cancellationToken = default)
     {
         var closed = BeginClose();
+        if (cancellationToken.CanBeCanceled && !closed.IsCompleted)
+        {
+            await closed.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!closed.IsCompleted)
+            {
+                Abandon();
+                throw new OperationCanceledException(
+                    $"TaskNursery '{Name}': the close was abandoned with {_children.Running} child(ren) still running.", cancellationToken);
+            }
+        }
+
         await closed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (closed.Exception is { } failures)
         {
@@ -44,11 +62,11 @@ public partial class TaskNursery
 
     /// <summary>
     /// Gives up waiting for a close that has overrun its budget: <see cref="Completion"/> (and so
-    /// <see cref="CloseAsync"/> and <see cref="DisposeAsync"/>) completes now, while the children still running are left
+    /// <see cref="CloseAsync(CancellationToken)"/> and <see cref="DisposeAsync"/>) completes now, while the children still running are left
     /// to end, or not, and the entered resources are unwound if they do. For a host whose shutdown timeout has expired;
     /// does nothing unless a close has begun.
     /// </summary>
-    internal void Abandon()
+    private void Abandon()
     {
         lock (_lock)
         {

@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using Steward.Support;
 
 namespace Steward.Nurseries;
 
+// TaskNursery: shutdown handling for console apps without the Generic Host.
 public sealed partial class TaskNursery
 {
     /// <summary>
@@ -14,45 +16,15 @@ public sealed partial class TaskNursery
     [UnsupportedOSPlatform("browser")]
     [UnsupportedOSPlatform("ios")]
     [UnsupportedOSPlatform("tvos")]
-    public static IDisposable AddShutdownHandling()
-    {
-        PosixSignal[] signals = [PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP];
-        var registrations = new List<PosixSignalRegistration>(signals.Length);
-        try
-        {
-            foreach (var signal in signals)
-            {
-                registrations.Add(PosixSignalRegistration.Create(signal, OnShutdownSignal));
-            }
-        }
-        catch
-        {
-            registrations.ForEach(r => r.Dispose());
-            throw;
-        }
-
-        return new ShutdownHandling(registrations);
-    }
+    public static IDisposable AddShutdownHandling() =>
+        SignalHandlers.Create([PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP], OnShutdownSignal);
 
     private static void OnShutdownSignal(PosixSignalContext context)
     {
-        context.Cancel = true; // handled: the nurseries close and the program ends on its own
+        // Handled: the nurseries close and the program ends on its own.
         foreach (var nursery in s_registry.Snapshot().Values)
         {
             nursery.Cancel();
-        }
-    }
-
-    private sealed class ShutdownHandling(List<PosixSignalRegistration> registrations) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                registrations.ForEach(r => r.Dispose());
-            }
         }
     }
 }

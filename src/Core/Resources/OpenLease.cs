@@ -24,6 +24,11 @@ public readonly struct OpenLease : IDisposable, IAsyncDisposable, IEquatable<Ope
     /// <summary>The resource this lease keeps open; <see langword="null"/> for <c>default(OpenLease)</c>.</summary>
     public MultiOpen? Resource => _ticket?.Owner;
 
+    /// <summary>Where this lease's open was made, as <see cref="MultiOpen.OpenSites"/> lists it ("File.cs:42 Member"), so
+    /// that a holder can tell its own open from the others in a leak report; <see langword="null"/> for
+    /// <c>default(OpenLease)</c>. Meaningful while the lease <see cref="IsActive"/>.</summary>
+    public string? Site => _ticket?.Site.ToString();
+
     /// <summary><see langword="true"/> until this lease's open has been closed, by whatever means.</summary>
     public bool IsActive => _ticket is { } ticket && ticket.Owner.IsLeaseActive(ticket, _version);
 

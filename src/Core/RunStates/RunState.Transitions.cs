@@ -73,7 +73,7 @@ public partial class RunState
 
     /// <summary>
     /// Pauses: Running → Paused (Paused stays Paused). Checkpoints then wait until <see cref="Resume"/>,
-    /// <see cref="Cancel"/> or <see cref="Stop"/>.
+    /// <see cref="Cancel"/> or <see cref="Stop()"/>.
     /// </summary>
     /// <exception cref="InvalidRunStateTransitionException">Not Running or Paused.</exception>
     public void Pause()
@@ -138,8 +138,17 @@ public partial class RunState
     /// <exception cref="InvalidRunStateTransitionException">Not running.</exception>
     public void Stop() => StopCore(throwIfNotRunning: true);
 
+    /// <summary>
+    /// Stops, as <see cref="Stop()"/> does; with <paramref name="notRunningOk"/>, a RunState that is not running is left
+    /// as it is instead of throwing (the counterpart of <see cref="Start"/>'s <c>runningOk</c>, for code that ends a run
+    /// the run's body may already have stopped).
+    /// </summary>
+    /// <param name="notRunningOk">Return quietly when the RunState is not running.</param>
+    /// <exception cref="InvalidRunStateTransitionException">Not running, and not <paramref name="notRunningOk"/>.</exception>
+    public void Stop(bool notRunningOk) => StopCore(throwIfNotRunning: !notRunningOk);
+
     /// <summary>Start, returning whether this call started the RunState (false: it was running and runningOk).</summary>
-    internal bool StartCore(bool runningOk)
+    private bool StartCore(bool runningOk)
     {
         RunStateTransition change;
         lock (_lock)
@@ -187,7 +196,7 @@ public partial class RunState
     }
 
     /// <summary>Stop; returns false instead of throwing when not running and <paramref name="throwIfNotRunning"/> is false.</summary>
-    internal bool StopCore(bool throwIfNotRunning)
+    private bool StopCore(bool throwIfNotRunning)
     {
         RunStateTransition change;
         TaskCompletionSource? gate;

@@ -105,7 +105,7 @@ public partial class RunState
     /// <summary>The current status.</summary>
     public RunStateStatus Status => _status;
 
-    /// <summary><see langword="true"/> from <see cref="Start"/> until <see cref="Stop"/>: Running, Paused or Stopping.</summary>
+    /// <summary><see langword="true"/> from <see cref="Start"/> until <see cref="Stop()"/>: Running, Paused or Stopping.</summary>
     public bool IsRunning => IsRunningStatus(_status);
 
     /// <summary><see langword="true"/> while <see cref="RunStateStatus.Paused"/>.</summary>

@@ -18,6 +18,6 @@ public static class RunStateEvents
     /// <summary><see cref="RunState.Resume"/>.</summary>
     public const string Resume = nameof(Resume);
 
-    /// <summary><see cref="RunState.Stop"/>.</summary>
+    /// <summary><see cref="RunState.Stop()"/>.</summary>
     public const string Stop = nameof(Stop);
 }

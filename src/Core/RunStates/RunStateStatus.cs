@@ -12,7 +12,7 @@ public enum RunStateStatus
     /// <summary>Started and paused: checkpoints wait until resumed or cancelled.</summary>
     Paused,
 
-    /// <summary>Started and cancelled: the work should end soon and call <see cref="RunState.Stop"/>.</summary>
+    /// <summary>Started and cancelled: the work should end soon and call <see cref="RunState.Stop()"/>.</summary>
     Stopping,
 
     /// <summary>Stopped after running.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using Steward.Support;
 
 namespace Steward.Tasklets;
 
@@ -13,7 +14,7 @@ namespace Steward.Tasklets;
 [UnsupportedOSPlatform("tvos")]
 internal sealed class SignalCondition(PosixSignal signal) : WaitCondition
 {
-    private PosixSignalRegistration? _registration; // loop thread only: registered while non-null
+    private SignalHandlers? _registration; // loop thread only: registered while non-null
 
     public override string ToString() => $"WaitFor.Signal({signal})";
 
@@ -25,11 +26,7 @@ internal sealed class SignalCondition(PosixSignal signal) : WaitCondition
         }
 
         var generation = Generation;
-        _registration = PosixSignalRegistration.Create(signal, context =>
-        {
-            context.Cancel = true;
-            FireArmed(generation, context.Signal);
-        });
+        _registration = SignalHandlers.Create([signal], context => FireArmed(generation, context.Signal));
     }
 
     protected internal override void Disarm()

@@ -129,8 +129,36 @@ public sealed partial class TaskletLoop : IAsyncDisposable
     /// thread has exited. Idempotent: later calls return the same completion.
     /// </summary>
     /// <remarks>Do not await it from a tasklet of this loop: it completes only after that tasklet has ended too.</remarks>
+    /// <param name="cancellationToken">Means "no longer graceful", as the token of <c>IHostedService.StopAsync</c> does:
+    /// if it is cancelled before every tasklet has ended, the stop is abandoned. This and every later stop or dispose then
+    /// complete at once, the tasklets still running are left to end, or not, on the loop's background thread, and this
+    /// throws <see cref="OperationCanceledException"/>. For a host whose shutdown timeout has expired.</param>
     /// <returns>Completes when the loop has stopped.</returns>
-    public ValueTask StopAsync()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first: the stop was
+    /// abandoned.</exception>
+    public ValueTask StopAsync(CancellationToken cancellationToken = default)
+    {
+        var stopping = BeginStopping();
+        return !cancellationToken.CanBeCanceled || stopping.IsCompleted
+            ? new ValueTask(stopping)
+            : StopOrAbandonAsync(stopping, cancellationToken);
+    }
+
+    private async ValueTask StopOrAbandonAsync(Task stopping, CancellationToken cancellationToken)
+    {
+        await stopping.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!stopping.IsCompleted)
+        {
+            Abandon();
+            throw new OperationCanceledException(
+                $"TaskletLoop '{Name}': the stop was abandoned with {Count} tasklet(s) still running.", cancellationToken);
+        }
+
+        await stopping.ConfigureAwait(false);
+    }
+
+    /// <summary>Begins the stop (the first call) and returns its completion.</summary>
+    private Task BeginStopping()
     {
         TaskCompletionSource stopped;
         var first = false;
@@ -152,7 +180,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
             Enqueue(new WorkItem(WorkKind.Callback, null, s_beginStop, this));
         }
 
-        return new ValueTask(stopped.Task);
+        return stopped.Task;
     }
 
     /// <summary>
@@ -160,7 +188,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
     /// and <see cref="DisposeAsync"/>) completes now, while the tasklets still running are left to end, or not, on the
     /// loop's background thread. For a host whose shutdown timeout has expired; does nothing unless a stop has begun.
     /// </summary>
-    internal void Abandon()
+    private void Abandon()
     {
         TaskCompletionSource? stopped;
         lock (_liveLock)
@@ -173,7 +201,7 @@ public sealed partial class TaskletLoop : IAsyncDisposable
 
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
     /// <returns>Completes when the loop has stopped.</returns>
-    public ValueTask DisposeAsync() => StopAsync();
+    public ValueTask DisposeAsync() => StopAsync(CancellationToken.None);
 
     /// <inheritdoc/>
     public override string ToString() => $"TaskletLoop '{Name}'";

@@ -39,6 +39,18 @@ internal sealed class ShutdownBudget(StewardSettings settings)
     }
 
     /// <summary>
+    /// A token that is cancelled when the budget runs out or <paramref name="cancellationToken"/> (the host's stop token)
+    /// is: the "no longer graceful" token a stop that may be abandoned takes (<c>TaskNursery.CloseAsync</c>,
+    /// <c>TaskletLoop.StopAsync</c>). Dispose the source once the stop is over.
+    /// </summary>
+    public CancellationTokenSource CreateDeadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Remaining);
+        return deadline;
+    }
+
+    /// <summary>
     /// Waits for <paramref name="task"/> within the remaining budget, or until <paramref name="cancellationToken"/>;
     /// the await never throws (not the task's failure, nor the timeout, nor the cancellation). Afterwards
     /// <paramref name="task"/>'s <see cref="Task.IsCompleted"/> says whether it finished in time, and its

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
+using Steward.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Steward.Hosting;
 
@@ -21,20 +21,24 @@ internal sealed partial class StewardLifetime(
     ILoggerFactory loggers) : IHostLifetime, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger("Steward.Hosting.Lifetime");
-    private readonly List<PosixSignalRegistration> _registrations = [];
+    private readonly IHostApplicationLifetime _lifetime = lifetime;
+    private readonly StewardSettings _settings = settings;
+    private readonly RunStateController _controller = controller;
+    private readonly IConfiguration _configuration = configuration;
     private readonly List<CancellationTokenRegistration> _callbacks = [];
+    private SignalHandlers? _signals;
     private int _stopSignals;
 
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
-        _callbacks.Add(lifetime.ApplicationStarted.Register(() =>
+        _callbacks.Add(_lifetime.ApplicationStarted.Register(() =>
         {
             LogStarted(environment.EnvironmentName, environment.ContentRootPath);
         }));
-        _callbacks.Add(lifetime.ApplicationStopping.Register(() => LogStopping()));
-        _callbacks.Add(lifetime.ApplicationStopped.Register(() =>
+        _callbacks.Add(_lifetime.ApplicationStopping.Register(() => LogStopping()));
+        _callbacks.Add(_lifetime.ApplicationStopped.Register(() =>
         {
-            var code = controller.ExitCode;
+            var code = _controller.ExitCode;
             if (code != StewardExitCodes.Success)
             {
                 Environment.ExitCode = code;
@@ -43,26 +47,9 @@ internal sealed partial class StewardLifetime(
             LogStopped(code);
         }));
 
-        if (OperatingSystem.IsBrowser() || OperatingSystem.IsIOS() || OperatingSystem.IsTvOS() || OperatingSystem.IsWasi())
+        if (SignalHandlers.IsSupported)
         {
-            return Task.CompletedTask;
-        }
-
-        Register(PosixSignal.SIGINT, OnStopSignal);
-        Register(PosixSignal.SIGTERM, OnStopSignal);
-        Register(PosixSignal.SIGQUIT, OnStopSignal);
-
-        // Invalid names are reported by options validation, which fails the start right after this.
-        var signals = settings.Current.Signals;
-        var defaults = new SignalOptions();
-        var failures = new List<string>();
-        RegisterOptional(signals.Pause, defaults.Pause, "Pause", _ => controller.PauseAll(), failures);
-        RegisterOptional(signals.Resume, defaults.Resume, "Resume", _ => controller.ResumeAll(), failures);
-        RegisterOptional(signals.Reload, defaults.Reload, "Reload", OnReload, failures);
-        if (failures.Count > 0)
-        {
-            // Every one at once, as options validation reports them. (What did register is disposed with the host.)
-            throw new OptionsValidationException(StewardOptions.Section, typeof(StewardOptions), failures);
+            RegisterSignals();
         }
 
         return Task.CompletedTask;
@@ -72,97 +59,10 @@ internal sealed partial class StewardLifetime(
 
     public void Dispose()
     {
-        _registrations.ForEach(r => r.Dispose());
+        _signals?.Dispose();
         _callbacks.ForEach(c => c.Dispose());
     }
 
-    private void OnStopSignal(PosixSignalContext context)
-    {
-        context.Cancel = true; // no default termination: the host stops gracefully
-        if (Interlocked.Increment(ref _stopSignals) == 1)
-        {
-            LogStopSignal(context.Signal);
-            lifetime.StopApplication();
-            return;
-        }
-
-        var code = StewardExitCodes.SignalBase + SignalNames.Number(context.Signal);
-        LogForcedExit(context.Signal, code);
-
-        // Logging providers may write asynchronously and will not flush before the exit: say it on stderr too.
-        Console.Error.WriteLine($"Steward: received {context.Signal} again while stopping: exiting at once with code {code}.");
-        Console.Error.Flush();
-        Environment.Exit(code);
-    }
-
-    private void OnReload(PosixSignalContext context)
-    {
-        if (configuration is IConfigurationRoot root)
-        {
-            try
-            {
-                root.Reload();
-                LogReloaded(context.Signal);
-            }
-            catch (Exception ex)
-            {
-                // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
-                // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
-                LogReloadFailed(context.Signal, ex);
-            }
-        }
-        else
-        {
-            LogCannotReload(context.Signal);
-        }
-    }
-
-    // A configured signal this platform cannot deliver is a configuration error (exit code 2): the operator asked for
-    // it. The defaults only log a warning where they are unsupported (Windows), so the same settings work everywhere.
-    private void RegisterOptional(string? name, string defaultName, string setting, Action<PosixSignalContext> handler, List<string> failures)
-    {
-        if (!SignalNames.TryParse(name, out var signal, out _) || signal is not { } parsed)
-        {
-            return;
-        }
-
-        var purpose = setting.ToLowerInvariant();
-        var registered = Register(parsed, context =>
-        {
-            context.Cancel = true;
-            LogSignal(context.Signal, purpose);
-            try
-            {
-                handler(context);
-            }
-            catch (Exception ex)
-            {
-                LogSignalFailed(context.Signal, purpose, ex); // a signal handler must not take the process down
-            }
-        });
-        // The default is recognised as a signal, not a spelling: "USR1" is SIGUSR1 too.
-        var isDefault = SignalNames.TryParse(defaultName, out var fallback, out _) && fallback == parsed;
-        if (registered is { } reason && !isDefault)
-        {
-            var key = $"{StewardOptions.Section}:{nameof(StewardOptions.Signals)}:{setting}";
-            failures.Add($"{key}: '{name}' cannot be handled on this platform: {reason}.");
-        }
-    }
-
-    // Null when registered; otherwise why not (already logged).
-    private string? Register(PosixSignal signal, Action<PosixSignalContext> handler)
-    {
-        try
-        {
-            _registrations.Add(PosixSignalRegistration.Create(signal, handler));
-            return null;
-        }
-        catch (Exception ex) when (ex is PlatformNotSupportedException or IOException or ArgumentOutOfRangeException)
-        {
-            LogSignalUnsupported(signal, ex.Message);
-            return ex.Message;
-        }
-    }
 
     [LoggerMessage(EventId = 2501, Level = LogLevel.Information,
         Message = "Application started ({Environment}, content root {ContentRoot}). Press Ctrl+C to shut down.")]

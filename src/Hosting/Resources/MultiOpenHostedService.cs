@@ -14,13 +14,14 @@ internal sealed partial class MultiOpenHostedService<T>(
     : IHostedLifecycleService
     where T : MultiOpen
 {
-    private static readonly string s_hostSite = new CallSite("host", 0, $"AddMultiOpen<{typeof(T).Name}>").ToString();
+    private string? _hostSite; // where the host's own open was made, as OpenSites lists it
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         // The host's open is never closed by its lease: the final DisposeAsync at stop closes it with the rest, so the
         // resource cannot close and re-open in between when the last scope lets go.
-        _ = await resource.OpenAsync(cancellationToken, "host", 0, $"AddMultiOpen<{typeof(T).Name}>").ConfigureAwait(false);
+        var lease = await resource.OpenAsync(cancellationToken, "", 0, $"AddMultiOpen<{typeof(T).Name}> (the host)").ConfigureAwait(false);
+        _hostSite = lease.Site;
         LogOpened(resource.Name);
     }
 
@@ -46,7 +47,10 @@ internal sealed partial class MultiOpenHostedService<T>(
         }
 
         var leaked = resource.OpenSites.ToList();
-        leaked.Remove(s_hostSite); // the host's own open
+        if (_hostSite is not null)
+        {
+            leaked.Remove(_hostSite); // the host's own open
+        }
         if (leaked.Count > 0)
         {
             LogLeaked(resource.Name, leaked.Count, string.Join("; ", leaked));

@@ -53,17 +53,20 @@ internal sealed partial class TaskletHostService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var stopping = loop.StopAsync().AsTask();
-        await budget.WaitAsync(stopping, cancellationToken);
-        if (!stopping.IsCompleted)
+        using var deadline = budget.CreateDeadline(cancellationToken);
+        try
         {
+            await loop.StopAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // Abandoned by the loop itself, so the container's disposal of the loop does not wait for the same tasklets.
             LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");
-            loop.Abandon(); // or the container's disposal of the loop would wait for the same tasklets again
         }
-        else if (stopping.Exception is { } failure)
+        catch (Exception ex)
         {
-            LogStopFailed(loop.Name, failure.GetBaseException());
+            LogStopFailed(loop.Name, ex);
         }
     }
 

@@ -51,22 +51,17 @@ internal sealed partial class HostNurseryService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // CloseAsync observes the failures (each was already handled by the ChildFailed handler), so the container's later
-        // DisposeAsync of the nursery does not throw them again.
-        var closing = CloseQuietlyAsync();
-        await budget.WaitAsync(closing, cancellationToken);
-        if (!closing.IsCompleted)
+        // DisposeAsync of the nursery does not throw them again. Past the budget the nursery abandons the close itself,
+        // so that disposal does not wait for the same children again either.
+        using var deadline = budget.CreateDeadline(cancellationToken);
+        try
+        {
+            await nursery.CloseAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             LogDidNotClose(nursery.Name, budget.Timeout, nursery.Tasks.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the host nursery '{nursery.Name}' did not close within {budget.Timeout}");
-            nursery.Abandon(); // or the container's disposal of the nursery would wait for the same children again
-        }
-    }
-
-    private async Task CloseQuietlyAsync()
-    {
-        try
-        {
-            await nursery.CloseAsync().ConfigureAwait(false);
         }
         catch (AggregateException ex)
         {

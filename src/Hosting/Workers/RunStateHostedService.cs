@@ -145,7 +145,7 @@ internal sealed partial class RunStateHostedService(
                 $"{notStopped} worker instance(s) did not stop within the shutdown timeout of {budget.Timeout}");
         }
 
-        controller.Host.StopCore(throwIfNotRunning: false);
+        controller.Host.Stop(notRunningOk: true);
         return Task.CompletedTask;
     }
 

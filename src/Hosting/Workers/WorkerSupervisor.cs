@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Steward.Coordination;
 
 namespace Steward.Hosting;
 
@@ -85,9 +84,9 @@ internal sealed partial class WorkerSupervisor(
 
     /// <summary>One run in its own scope. Returns the failure, or null for a normal return or a cancellation.</summary>
     /// <remarks>
-    /// What <see cref="RunState.RunAsync"/> does (start, <see cref="RunState.Current"/>, cancel on failure, stop), but
-    /// awaiting the work without rethrowing: a host stop ends every worker with a cancellation at once, and each rethrow
-    /// through another async frame would cost a stack trace per worker.
+    /// The run is <see cref="RunState.RunToEndAsync"/>'s: start, <see cref="RunState.Current"/>, cancel on failure, stop,
+    /// reported rather than rethrown (a host stop ends every worker with a cancellation at once, and each rethrow through
+    /// another async frame would cost a stack trace per worker).
     /// </remarks>
     private async Task<Exception?> RunOnceAsync()
     {
@@ -99,31 +98,26 @@ internal sealed partial class WorkerSupervisor(
         {
             var services = scope.ServiceProvider;
             (worker, owned) = OpenSiteCapture.WithHint($"{registration.WorkerType.Name} (worker {Worker})", () => registration.Create(services));
-            runState.Start();
-            RunState.SetCurrent(runState); // for the work started below; this async method's change does not leak out
-            instance.BeginRun();
-            instance.ApplyPause(); // paused before the restart: stays paused
+            var created = worker;
+            var outcome = await runState.RunToEndAsync(rs =>
+            {
+                instance.BeginRun();
+                instance.ApplyPause(); // paused before the restart: stays paused
+                return created.ExecuteAsync(rs) ?? Task.FromException(new InvalidOperationException($"Worker {Worker} returned a null Task."));
+            }).ConfigureAwait(false);
 
-            Task work;
-            try
+            if (outcome.HandlerFailure is { } handlerFailure)
             {
-                work = worker.ExecuteAsync(runState) ?? Task.FromException(new InvalidOperationException($"Worker {Worker} returned a null Task."));
-            }
-            catch (Exception ex)
-            {
-                work = Task.FromException(ex);
+                LogStopHandlersFailed(Worker, handlerFailure); // a StateChanged or Stopped handler threw; the run is stopped anyway
             }
 
-            await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            var failure = await FailureOfAsync(work, runState).ConfigureAwait(false);
-            if (failure is not null)
+            if (outcome.Failure is { } failure)
             {
-                runState.Cancel(); // as RunAsync: a failed run is cancelled, then stopped
                 instance.RecordFailure(failure);
                 LogFailed(Worker, failure);
             }
 
-            return failure;
+            return outcome.Failure;
         }
         catch (Exception ex)
         {
@@ -134,48 +128,7 @@ internal sealed partial class WorkerSupervisor(
         }
         finally
         {
-            try
-            {
-                runState.StopCore(throwIfNotRunning: false);
-            }
-            catch (Exception ex)
-            {
-                LogStopHandlersFailed(Worker, ex); // a StateChanged or Stopped handler threw; the run is stopped anyway
-            }
-
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>How <paramref name="work"/> ended: null for success or a cancellation through its RunState.</summary>
-    private static async ValueTask<Exception?> FailureOfAsync(Task work, RunState runState)
-    {
-        if (work.IsCompletedSuccessfully)
-        {
-            return null;
-        }
-
-        if (work.IsFaulted)
-        {
-            var error = work.Exception!.InnerExceptions.Count == 1 ? work.Exception.InnerException! : work.Exception;
-            return error is OperationCanceledException && runState.IsCancelled ? null : error;
-        }
-
-        // Canceled: the normal way out when the RunState was cancelled. Otherwise (some other token) it is a failure,
-        // and only then is the exception fetched, by the one await that rethrows it.
-        if (runState.IsCancelled)
-        {
-            return null;
-        }
-
-        try
-        {
-            await work.ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException ex)
-        {
-            return ex;
         }
     }
 
@@ -185,7 +138,15 @@ internal sealed partial class WorkerSupervisor(
         {
             if (owned)
             {
-                await Disposal.DisposeAsync(worker).ConfigureAwait(false);
+                switch (worker)
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        break;
+                }
             }
 
             await scope.DisposeAsync().ConfigureAwait(false);
