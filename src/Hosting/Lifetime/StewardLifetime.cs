@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
-using Steward.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Steward.Support;
 
 namespace Steward.Hosting;
 
