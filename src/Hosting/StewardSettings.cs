@@ -56,16 +56,12 @@ internal sealed partial class StewardSettings : IDisposable
             }
             catch (OptionsValidationException ex)
             {
-                LogRejected(string.Join("; ", ex.Failures));
+                SettingsLog.Rejected(_logger, string.Join("; ", ex.Failures));
             }
             catch (InvalidOperationException ex)
             {
-                LogRejected(ex.Message); // a value the binder cannot convert, or an unknown key
+                SettingsLog.Rejected(_logger, ex.Message); // a value the binder cannot convert, or an unknown key
             }
         }
     }
-
-    [LoggerMessage(EventId = 2801, Level = LogLevel.Error,
-        Message = "The reloaded configuration is invalid; the previous Steward settings stay in force: {Problems}")]
-    private partial void LogRejected(string problems);
 }

@@ -175,7 +175,7 @@ public partial class TaskNursery
 
         if (failures is { Count: > 0 })
         {
-            LogClosedWithFailures(Name, failures.Count);
+            NurseryLog.ClosedWithFailures(_logger, Name, failures.Count);
             _completion.TrySetException(failures);
         }
         else

@@ -58,11 +58,11 @@ public partial class TaskNursery
     {
         if (_policy == NurseryFailurePolicy.CancelAll)
         {
-            LogChildFailedCancelling(Name, child.Name, failure);
+            NurseryLog.ChildFailedCancelling(_logger, Name, child.Name, failure);
         }
         else
         {
-            LogChildFailedIsolated(Name, child.Name, failure);
+            NurseryLog.ChildFailedIsolated(_logger, Name, child.Name, failure);
         }
 
         if (ChildFailed is not { } handlers)
@@ -78,7 +78,7 @@ public partial class TaskNursery
             }
             catch (Exception ex)
             {
-                LogChildFailedHandlerThrew(Name, child.Name, ex);
+                NurseryLog.ChildFailedHandlerThrew(_logger, Name, child.Name, ex);
             }
         }
     }

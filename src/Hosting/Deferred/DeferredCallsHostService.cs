@@ -23,7 +23,7 @@ internal sealed partial class DeferredCallsHostService<T>(
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         _processing = calls.ProcessAsync(cancellationToken: CancellationToken.None); // ends when the stop closes the queue
-        LogProcessing(calls.Name);
+        DeferredHostingLog.Processing(logger, calls.Name);
         return Task.CompletedTask;
     }
 
@@ -37,7 +37,7 @@ internal sealed partial class DeferredCallsHostService<T>(
         await budget.WaitAsync(done, cancellationToken);
         if (!done.IsCompleted)
         {
-            LogDidNotDrain(calls.Name, budget.Timeout, calls.PendingCount);
+            DeferredHostingLog.DidNotDrain(logger, calls.Name, budget.Timeout, calls.PendingCount);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the deferred calls of '{calls.Name}' did not drain within {budget.Timeout}");
             return;
         }
@@ -46,25 +46,12 @@ internal sealed partial class DeferredCallsHostService<T>(
         {
             if (task.Exception is { } failure)
             {
-                LogProcessingFailed(calls.Name, failure.GetBaseException());
+                DeferredHostingLog.ProcessingFailed(logger, calls.Name, failure.GetBaseException());
             }
         }
 
-        LogDrained(calls.Name, pending);
+        DeferredHostingLog.Drained(logger, calls.Name, pending);
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Information, Message = "Processing the deferred calls of {Handler}")]
-    private partial void LogProcessing(string handler);
-
-    [LoggerMessage(EventId = 2702, Level = LogLevel.Information, Message = "Closed the deferred calls of {Handler} ({Pending} were pending at stop)")]
-    private partial void LogDrained(string handler, int pending);
-
-    [LoggerMessage(EventId = 2703, Level = LogLevel.Critical,
-        Message = "The deferred calls of {Handler} did not drain within the shutdown timeout of {Timeout}; {Pending} still pending")]
-    private partial void LogDidNotDrain(string handler, TimeSpan timeout, int pending);
-
-    [LoggerMessage(EventId = 2704, Level = LogLevel.Error, Message = "Processing the deferred calls of {Handler} failed")]
-    private partial void LogProcessingFailed(string handler, Exception exception);
 }

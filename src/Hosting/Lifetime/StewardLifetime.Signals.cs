@@ -19,7 +19,7 @@ internal sealed partial class StewardLifetime
         {
             if (signals.TryAdd(stop, OnStopSignal) is { } reason)
             {
-                LogSignalUnsupported(stop, reason);
+                LifetimeLog.SignalUnsupported(_logger, stop, reason);
             }
         }
 
@@ -42,13 +42,13 @@ internal sealed partial class StewardLifetime
         // Handled (no default termination): the host stops gracefully.
         if (Interlocked.Increment(ref _stopSignals) == 1)
         {
-            LogStopSignal(context.Signal);
+            LifetimeLog.StopSignal(_logger, context.Signal);
             _lifetime.StopApplication();
             return;
         }
 
         var code = StewardExitCodes.SignalBase + SignalNames.Number(context.Signal);
-        LogForcedExit(context.Signal, code);
+        LifetimeLog.ForcedExit(_logger, context.Signal, code);
 
         // Logging providers may write asynchronously and will not flush before the exit: say it on stderr too.
         Console.Error.WriteLine($"Steward: received {context.Signal} again while stopping: exiting at once with code {code}.");
@@ -63,18 +63,18 @@ internal sealed partial class StewardLifetime
             try
             {
                 root.Reload();
-                LogReloaded(context.Signal);
+                LifetimeLog.Reloaded(_logger, context.Signal);
             }
             catch (Exception ex)
             {
                 // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
                 // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
-                LogReloadFailed(context.Signal, ex);
+                LifetimeLog.ReloadFailed(_logger, context.Signal, ex);
             }
         }
         else
         {
-            LogCannotReload(context.Signal);
+            LifetimeLog.CannotReload(_logger, context.Signal);
         }
     }
 
@@ -94,14 +94,14 @@ internal sealed partial class StewardLifetime
         var purpose = setting.ToLowerInvariant();
         var reason = signals.TryAdd(parsed, context =>
         {
-            LogSignal(context.Signal, purpose);
+            LifetimeLog.Signal(_logger, context.Signal, purpose);
             try
             {
                 handler(context);
             }
             catch (Exception ex)
             {
-                LogSignalFailed(context.Signal, purpose, ex); // a signal handler must not take the process down
+                LifetimeLog.SignalFailed(_logger, context.Signal, purpose, ex); // a signal handler must not take the process down
             }
         });
         if (reason is null)
@@ -109,7 +109,7 @@ internal sealed partial class StewardLifetime
             return;
         }
 
-        LogSignalUnsupported(parsed, reason);
+        LifetimeLog.SignalUnsupported(_logger, parsed, reason);
 
         // The default is recognised as a signal, not a spelling: "USR1" is SIGUSR1 too.
         var isDefault = SignalNames.TryParse(defaultName, out var fallback, out _) && fallback == parsed;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,9 +32,9 @@ internal sealed partial class StewardLifetime(
     {
         _callbacks.Add(_lifetime.ApplicationStarted.Register(() =>
         {
-            LogStarted(environment.EnvironmentName, environment.ContentRootPath);
+            LifetimeLog.Started(_logger, environment.EnvironmentName, environment.ContentRootPath);
         }));
-        _callbacks.Add(_lifetime.ApplicationStopping.Register(() => LogStopping()));
+        _callbacks.Add(_lifetime.ApplicationStopping.Register(() => LifetimeLog.Stopping(_logger)));
         _callbacks.Add(_lifetime.ApplicationStopped.Register(() =>
         {
             var code = _controller.ExitCode;
@@ -44,7 +43,7 @@ internal sealed partial class StewardLifetime(
                 Environment.ExitCode = code;
             }
 
-            LogStopped(code);
+            LifetimeLog.Stopped(_logger, code);
         }));
 
         if (SignalHandlers.IsSupported)
@@ -62,39 +61,4 @@ internal sealed partial class StewardLifetime(
         _signals?.Dispose();
         _callbacks.ForEach(c => c.Dispose());
     }
-
-
-    [LoggerMessage(EventId = 2501, Level = LogLevel.Information,
-        Message = "Application started ({Environment}, content root {ContentRoot}). Press Ctrl+C to shut down.")]
-    private partial void LogStarted(string environment, string contentRoot);
-
-    [LoggerMessage(EventId = 2502, Level = LogLevel.Information, Message = "Application is shutting down...")]
-    private partial void LogStopping();
-
-    [LoggerMessage(EventId = 2503, Level = LogLevel.Information, Message = "Application stopped, exit code {ExitCode}")]
-    private partial void LogStopped(int exitCode);
-
-    [LoggerMessage(EventId = 2504, Level = LogLevel.Information, Message = "Received {Signal}: stopping gracefully (send it again to exit at once)")]
-    private partial void LogStopSignal(PosixSignal signal);
-
-    [LoggerMessage(EventId = 2505, Level = LogLevel.Critical, Message = "Received {Signal} again while stopping: exiting at once with code {ExitCode}")]
-    private partial void LogForcedExit(PosixSignal signal, int exitCode);
-
-    [LoggerMessage(EventId = 2506, Level = LogLevel.Information, Message = "Received signal {Signal}: {Purpose}")]
-    private partial void LogSignal(PosixSignal signal, string purpose);
-
-    [LoggerMessage(EventId = 2507, Level = LogLevel.Information, Message = "Configuration reloaded on signal {Signal}")]
-    private partial void LogReloaded(PosixSignal signal);
-
-    [LoggerMessage(EventId = 2510, Level = LogLevel.Error, Message = "Reloading the configuration on signal {Signal} failed")]
-    private partial void LogReloadFailed(PosixSignal signal, Exception exception);
-
-    [LoggerMessage(EventId = 2511, Level = LogLevel.Error, Message = "Handling signal {Signal} ({Purpose}) failed")]
-    private partial void LogSignalFailed(PosixSignal signal, string purpose, Exception exception);
-
-    [LoggerMessage(EventId = 2508, Level = LogLevel.Warning, Message = "Signal {Signal} asks for a reload, but the configuration cannot be reloaded")]
-    private partial void LogCannotReload(PosixSignal signal);
-
-    [LoggerMessage(EventId = 2509, Level = LogLevel.Warning, Message = "Signal {Signal} cannot be handled on this platform: {Reason}")]
-    private partial void LogSignalUnsupported(PosixSignal signal, string reason);
 }

@@ -22,7 +22,7 @@ internal sealed partial class MultiOpenHostedService<T>(
         // resource cannot close and re-open in between when the last scope lets go.
         var lease = await resource.OpenAsync(cancellationToken, "", 0, $"AddMultiOpen<{typeof(T).Name}> (the host)").ConfigureAwait(false);
         _hostSite = lease.Site;
-        LogOpened(resource.Name);
+        ResourcesLog.Opened(logger, resource.Name);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -53,7 +53,7 @@ internal sealed partial class MultiOpenHostedService<T>(
         }
         if (leaked.Count > 0)
         {
-            LogLeaked(resource.Name, leaked.Count, string.Join("; ", leaked));
+            ResourcesLog.Leaked(logger, resource.Name, leaked.Count, string.Join("; ", leaked));
         }
 
         // The final shutdown, once, whatever is still held; bounded by the budget, and its failure reported, not thrown.
@@ -61,33 +61,17 @@ internal sealed partial class MultiOpenHostedService<T>(
         await budget.WaitAsync(closing, cancellationToken);
         if (!closing.IsCompleted)
         {
-            LogDidNotClose(resource.Name, budget.Timeout);
+            ResourcesLog.DidNotClose(logger, resource.Name, budget.Timeout);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"resource '{resource.Name}' did not shut down within {budget.Timeout}");
         }
         else if (closing.Exception is { } failure)
         {
-            LogCloseFailed(resource.Name, failure.GetBaseException());
+            ResourcesLog.CloseFailed(logger, resource.Name, failure.GetBaseException());
             controller.RecordExitCode(StewardExitCodes.Failure, $"shutting down resource '{resource.Name}' failed: {failure.GetBaseException().Message}");
         }
         else
         {
-            LogClosed(resource.Name);
+            ResourcesLog.Closed(logger, resource.Name);
         }
     }
-
-    [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Opened resource {Resource} for the host")]
-    private partial void LogOpened(string resource);
-
-    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning,
-        Message = "Resource {Resource} still had {Count} open lease(s) at host stop (leaked scopes?), opened at: {Sites}")]
-    private partial void LogLeaked(string resource, int count, string sites);
-
-    [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Closed resource {Resource}")]
-    private partial void LogClosed(string resource);
-
-    [LoggerMessage(EventId = 2304, Level = LogLevel.Critical, Message = "Resource {Resource} did not shut down within the shutdown timeout of {Timeout}")]
-    private partial void LogDidNotClose(string resource, TimeSpan timeout);
-
-    [LoggerMessage(EventId = 2305, Level = LogLevel.Error, Message = "Shutting down resource {Resource} failed")]
-    private partial void LogCloseFailed(string resource, Exception exception);
 }

@@ -27,7 +27,7 @@ internal sealed partial class TaskletHostService(
         // signal, IHost.StopAsync) may already have stopped the loop. Nothing is spawned then: the stop is a clean stop.
         if (lifetime.ApplicationStopping.IsCancellationRequested || loop.IsStopping)
         {
-            LogNotStarted(loop.Name);
+            TaskletHostingLog.NotStarted(logger, loop.Name);
             return Task.CompletedTask;
         }
 
@@ -40,12 +40,12 @@ internal sealed partial class TaskletHostService(
             catch (ClosedException) when (loop.IsStopping)
             {
                 // A stop raced the spawn: what was spawned before it is ended by the loop's stop.
-                LogNotStarted(loop.Name);
+                TaskletHostingLog.NotStarted(logger, loop.Name);
                 return Task.CompletedTask;
             }
         }
 
-        LogStarted(loop.Name, loop.Count);
+        TaskletHostingLog.Started(logger, loop.Name, loop.Count);
         return Task.CompletedTask;
     }
 
@@ -61,28 +61,14 @@ internal sealed partial class TaskletHostService(
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             // Abandoned by the loop itself, so the container's disposal of the loop does not wait for the same tasklets.
-            LogDidNotStop(loop.Name, budget.Timeout, loop.Count);
+            TaskletHostingLog.DidNotStop(logger, loop.Name, budget.Timeout, loop.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the tasklet loop '{loop.Name}' did not stop within {budget.Timeout}");
         }
         catch (Exception ex)
         {
-            LogStopFailed(loop.Name, ex);
+            TaskletHostingLog.StopFailed(logger, loop.Name, ex);
         }
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 2604, Level = LogLevel.Information,
-        Message = "Tasklet loop {Loop}: the host is stopping before it started; no tasklets were spawned")]
-    private partial void LogNotStarted(string loop);
-
-    [LoggerMessage(EventId = 2603, Level = LogLevel.Error, Message = "Stopping tasklet loop {Loop} failed")]
-    private partial void LogStopFailed(string loop, Exception exception);
-
-    [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Tasklet loop {Loop} started with {Count} tasklets")]
-    private partial void LogStarted(string loop, int count);
-
-    [LoggerMessage(EventId = 2602, Level = LogLevel.Critical,
-        Message = "Tasklet loop {Loop} did not stop within the shutdown timeout of {Timeout}: {Count} tasklets still running (awaiting something other than a tasklet wait?)")]
-    private partial void LogDidNotStop(string loop, TimeSpan timeout, int count);
 }

@@ -37,7 +37,7 @@ internal sealed partial class HostNurseryService(
 
             if (attempt > 1)
             {
-                LogRenamed(logger, name, nursery.Name);
+                WorkersLog.Renamed(logger, name, nursery.Name);
             }
 
             nursery.ChildFailed += (source, _, error) =>
@@ -60,7 +60,7 @@ internal sealed partial class HostNurseryService(
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            LogDidNotClose(nursery.Name, budget.Timeout, nursery.Tasks.Count);
+            WorkersLog.DidNotClose(logger, nursery.Name, budget.Timeout, nursery.Tasks.Count);
             controller.RecordExitCode(StewardExitCodes.ShutdownTimeout, $"the host nursery '{nursery.Name}' did not close within {budget.Timeout}");
         }
         catch (AggregateException ex)
@@ -69,21 +69,10 @@ internal sealed partial class HostNurseryService(
             // entered can fail too, and only now. Each is logged here, and either way the exit code is 1.
             foreach (var failure in ex.InnerExceptions)
             {
-                LogCloseFailure(nursery.Name, failure);
+                WorkersLog.CloseFailure(logger, nursery.Name, failure);
             }
 
             controller.RecordExitCode(StewardExitCodes.Failure, $"the host nursery '{nursery.Name}' closed with {ex.InnerExceptions.Count} failure(s)");
         }
     }
-
-    [LoggerMessage(EventId = 2402, Level = LogLevel.Error, Message = "The host nursery {Nursery} closed with a failure")]
-    private partial void LogCloseFailure(string nursery, Exception exception);
-
-    [LoggerMessage(EventId = 2403, Level = LogLevel.Warning,
-        Message = "A live nursery is already named {Name} (another host in this process?): the host nursery is {Actual}")]
-    private static partial void LogRenamed(ILogger logger, string name, string actual);
-
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Critical,
-        Message = "The host nursery {Nursery} did not close within the shutdown timeout of {Timeout}; {Children} children abandoned")]
-    private partial void LogDidNotClose(string nursery, TimeSpan timeout, int children);
 }

@@ -61,7 +61,7 @@ internal sealed partial class RunStateController(
             instance.Pause();
         }
 
-        LogPausedAll(Instances.Length);
+        WorkersLog.PausedAll(logger, Instances.Length);
     }
 
     public void ResumeAll()
@@ -71,7 +71,7 @@ internal sealed partial class RunStateController(
             instance.Resume();
         }
 
-        LogResumedAll(Instances.Length);
+        WorkersLog.ResumedAll(logger, Instances.Length);
     }
 
     public void Pause(string worker)
@@ -107,7 +107,7 @@ internal sealed partial class RunStateController(
         }
         while (code > current && Interlocked.CompareExchange(ref _exitCode, code, current) != current);
 
-        LogExit(code, reason);
+        WorkersLog.Exit(logger, code, reason);
     }
 
     private WorkerInstance[] Named(string worker)
@@ -123,13 +123,4 @@ internal sealed partial class RunStateController(
 
         return named;
     }
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Paused all {Count} worker instances")]
-    private partial void LogPausedAll(int count);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Resumed all {Count} worker instances")]
-    private partial void LogResumedAll(int count);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Exit code {ExitCode}: {Reason}")]
-    private partial void LogExit(int exitCode, string reason);
 }

@@ -51,7 +51,7 @@ internal sealed partial class RunStateHostedService(
         // launch workers nobody will stop. Nothing is started then.
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            LogNotStarted();
+            WorkersLog.NotStarted(_logger);
             return Task.CompletedTask;
         }
 
@@ -62,7 +62,7 @@ internal sealed partial class RunStateHostedService(
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             controller.Host.Cancel();
-            LogNotStarted();
+            WorkersLog.NotStarted(_logger);
             return Task.CompletedTask;
         }
 
@@ -72,7 +72,7 @@ internal sealed partial class RunStateHostedService(
             var worker = current.For(registration.Name);
             if (!worker.Enabled)
             {
-                LogDisabled(registration.Name);
+                WorkersLog.Disabled(_logger, registration.Name);
                 continue;
             }
 
@@ -85,7 +85,7 @@ internal sealed partial class RunStateHostedService(
             }
         }
 
-        LogStarted(_supervisors.Count, catalog.Workers.Count);
+        WorkersLog.Started(_logger, _supervisors.Count, catalog.Workers.Count);
         _sampler = controller.Clock.CreateTimer(static self => ((RunStateHostedService)self!).SampleCheckpoints(), this,
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
@@ -123,7 +123,7 @@ internal sealed partial class RunStateHostedService(
                 && instance.Snapshot(now) is { State: RunStateStatus.Running or RunStateStatus.Paused or RunStateStatus.Stopping } status)
             {
                 // Checked again on the snapshot, which is what is reported: the instance may have stopped in between.
-                LogDidNotStop(status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
+                WorkersLog.DidNotStop(_logger, status.Name, status.Instance, budget.Timeout, status.State, status.LastCheckpoint, now - status.LastCheckpoint);
                 notStopped++;
             }
         }
@@ -134,7 +134,7 @@ internal sealed partial class RunStateHostedService(
             var state = instance.RunState.Status;
             if (!supervisor.IsCompleted && state is RunStateStatus.Idle or RunStateStatus.Stopped)
             {
-                LogDidNotFinish(instance.Name, instance.Index, budget.Timeout, state);
+                WorkersLog.DidNotFinish(_logger, instance.Name, instance.Index, budget.Timeout, state);
                 notStopped++;
             }
         }
@@ -162,28 +162,8 @@ internal sealed partial class RunStateHostedService(
         {
             if (instance.Sample(now, out var since))
             {
-                LogStalled(instance.Name, instance.Index, since);
+                WorkersLog.Stalled(_logger, instance.Name, instance.Index, since);
             }
         }
     }
-
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Started {Instances} instances of {Workers} workers")]
-    private partial void LogStarted(int instances, int workers);
-
-    [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "The host began to stop while starting: no worker was started")]
-    private partial void LogNotStarted();
-
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Information, Message = "Worker {Worker} is disabled (Steward:Workers:{Worker}:Enabled = false)")]
-    private partial void LogDisabled(string worker);
-
-    [LoggerMessage(EventId = 2203, Level = LogLevel.Critical,
-        Message = "Worker {Worker}#{Instance} did not stop within the shutdown timeout of {Timeout}: state {State}, last checkpoint {LastCheckpoint} ({SinceCheckpoint} ago); abandoning it")]
-    private partial void LogDidNotStop(string worker, int instance, TimeSpan timeout, RunStateStatus state, DateTimeOffset? lastCheckpoint, TimeSpan? sinceCheckpoint);
-
-    [LoggerMessage(EventId = 2206, Level = LogLevel.Critical,
-        Message = "Worker {Worker}#{Instance} did not finish within the shutdown timeout of {Timeout}: state {State}, so creating or disposing the worker or its scoped services is what hangs; abandoning it")]
-    private partial void LogDidNotFinish(string worker, int instance, TimeSpan timeout, RunStateStatus state);
-
-    [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Worker {Worker}#{Instance} is stalled: no checkpoint for {SinceCheckpoint}")]
-    private partial void LogStalled(string worker, int instance, TimeSpan sinceCheckpoint);
 }

@@ -36,7 +36,7 @@ internal sealed partial class WorkerSupervisor(
             var restart = settings.Current.For(registration.Name).Restart;
             if (failure is null && restart.Policy != RestartPolicy.Always)
             {
-                LogEnded(Worker);
+                WorkersLog.Ended(logger, Worker);
                 instance.SetHealth(WorkerHealth.Stopped);
                 return;
             }
@@ -58,7 +58,7 @@ internal sealed partial class WorkerSupervisor(
             if (_restartsInWindow >= restart.MaxRestarts)
             {
                 instance.SetHealth(WorkerHealth.GaveUp);
-                LogGaveUp(Worker, restart.MaxRestarts, restart.Window, failure);
+                WorkersLog.GaveUp(logger, Worker, restart.MaxRestarts, restart.Window, failure);
                 controller.Exit(StewardExitCodes.Failure, $"worker {Worker} gave up after {restart.MaxRestarts} restarts within {restart.Window}");
                 return;
             }
@@ -66,7 +66,7 @@ internal sealed partial class WorkerSupervisor(
             var delay = Backoff.Delay(_restartsInWindow, restart, Random.Shared.NextDouble());
             _restartsInWindow++;
             instance.SetHealth(WorkerHealth.Restarting);
-            LogRestarting(Worker, delay, _restartsInWindow, restart.MaxRestarts);
+            WorkersLog.Restarting(logger, Worker, delay, _restartsInWindow, restart.MaxRestarts);
             try
             {
                 await Task.Delay(delay, _clock, host.Token).ConfigureAwait(false);
@@ -108,13 +108,13 @@ internal sealed partial class WorkerSupervisor(
 
             if (outcome.HandlerFailure is { } handlerFailure)
             {
-                LogStopHandlersFailed(Worker, handlerFailure); // a StateChanged or Stopped handler threw; the run is stopped anyway
+                WorkersLog.StopHandlersFailed(logger, Worker, handlerFailure); // a StateChanged or Stopped handler threw; the run is stopped anyway
             }
 
             if (outcome.Failure is { } failure)
             {
                 instance.RecordFailure(failure);
-                LogFailed(Worker, failure);
+                WorkersLog.Failed(logger, Worker, failure);
             }
 
             return outcome.Failure;
@@ -123,7 +123,7 @@ internal sealed partial class WorkerSupervisor(
         {
             // Creating the worker (or its scope's services) failed.
             instance.RecordFailure(ex);
-            LogFailed(Worker, ex);
+            WorkersLog.Failed(logger, Worker, ex);
             return ex;
         }
         finally
@@ -153,27 +153,7 @@ internal sealed partial class WorkerSupervisor(
         }
         catch (Exception ex)
         {
-            LogDisposeFailed(Worker, ex);
+            WorkersLog.DisposeFailed(logger, Worker, ex);
         }
     }
-
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Worker {Worker} failed")]
-    private partial void LogFailed(string worker, Exception exception);
-
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning,
-        Message = "Worker {Worker} restarts in {Delay} (restart {Restart} of at most {MaxRestarts} in the window)")]
-    private partial void LogRestarting(string worker, TimeSpan delay, int restart, int maxRestarts);
-
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Critical,
-        Message = "Worker {Worker} gave up: more than {MaxRestarts} restarts within {Window}; stopping the host")]
-    private partial void LogGaveUp(string worker, int maxRestarts, TimeSpan window, Exception? exception);
-
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Worker {Worker} ended; its restart policy does not restart it")]
-    private partial void LogEnded(string worker);
-
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Error, Message = "A handler of worker {Worker}'s stop failed")]
-    private partial void LogStopHandlersFailed(string worker, Exception exception);
-
-    [LoggerMessage(EventId = 2105, Level = LogLevel.Error, Message = "Disposing worker {Worker} or its scope failed")]
-    private partial void LogDisposeFailed(string worker, Exception exception);
 }
