@@ -150,8 +150,13 @@ public partial class DeferredCalls<T> : IAsyncDisposable
     public int PendingCount =>
         Math.Max(0, Volatile.Read(ref _hot.Enqueued) - Volatile.Read(ref _hot.Taken) - Volatile.Read(ref _removed));
 
-    /// <summary><see langword="true"/> once <see cref="DisposeAsync"/> began: new calls are rejected.</summary>
-    public bool IsClosed => _phase != OpenPhase;
+    /// <summary><see langword="true"/> once <see cref="DisposeAsync"/> began: new calls are rejected, the pending ones are
+    /// being drained. Stays true once closed.</summary>
+    public bool IsClosing => _phase != OpenPhase;
+
+    /// <summary><see langword="true"/> once the close is over: the pending calls were drained, or given up on at the drain
+    /// deadline.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) is { Task.IsCompleted: true };
 
     /// <summary>Oneway calls dropped because the handler closed before they ran (for tests and health reports).</summary>
     internal int DroppedOnewayCount => Volatile.Read(ref _droppedOneways);

@@ -117,8 +117,13 @@ public sealed partial class TaskNursery : IAsyncDisposable
     /// <summary>Completes when the nursery has closed; faulted with an <see cref="AggregateException"/> of the failures.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Whether the nursery has begun to close (no child can start any more).</summary>
-    public bool IsClosed => _closing;
+    /// <summary><see langword="true"/> once the nursery has begun to close: no child can start any more. Stays true once
+    /// it is closed.</summary>
+    public bool IsClosing => _closing;
+
+    /// <summary><see langword="true"/> once the nursery is closed: no child is running and its resources are unwound (or
+    /// the close was abandoned); <see cref="Completion"/> has completed.</summary>
+    public bool IsClosed => _completion.Task.IsCompleted;
 
     private string DebuggerDisplay
     {

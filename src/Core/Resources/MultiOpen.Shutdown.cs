@@ -141,7 +141,7 @@ public partial class MultiOpen
         _phase = Phase.ShuttingDown;
         _shutdownDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _finalClose = closer.ToString();
-        _isClosed = true;
+        _isClosing = true;
         ReleaseAllTickets(); // every lease still held is void now: disposing it will do nothing
         return _cycle!;
     }
@@ -163,6 +163,7 @@ public partial class MultiOpen
         lock (_lock)
         {
             _phase = Phase.Closed;
+            _isClosed = true;
             _cycle = null;
             done = _shutdownDone!;
             _shutdownDone = null;

@@ -120,6 +120,7 @@ public partial class MultiOpen
                 cycle.Shutdown = shutdown;
                 _phase = Phase.Open;
                 _everOpened = true;
+                _isClosing = false;
                 _isClosed = false;
                 Volatile.Write(ref _count, cycle.Pending); // >= 1: this opener counts itself
             }

@@ -43,7 +43,8 @@ public abstract partial class MultiOpen : IAsyncDisposable
     private bool _disposed;
     private string? _finalClose;                 // who made the last final close, for error messages
 
-    private volatile bool _isClosed;
+    private volatile bool _isClosing; // the final close of the cycle happened (shutting down or shut down)
+    private volatile bool _isClosed;  // ... and its shutdown has finished
 
     /// <summary>Creates the resource; nothing is opened until the first <see cref="OpenAsync"/>.</summary>
     /// <param name="name">A name for messages and telemetry; defaults to the type name.</param>
@@ -69,9 +70,15 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// <summary><see langword="true"/> while at least one open is live.</summary>
     public bool IsOpen => Volatile.Read(ref _count) > 0;
 
-    /// <summary><see langword="true"/> once the final close of a cycle happened, until the next successful startup;
-    /// <see langword="false"/> if never opened (as cs.resources' <c>closed</c>).</summary>
+    /// <summary><see langword="true"/> once the cycle is closed: its final close happened and its shutdown has finished,
+    /// until the next successful startup; <see langword="false"/> if never opened (cs.resources' <c>closed</c>). Steward's
+    /// one meaning of <c>IsClosed</c>: the close is over.</summary>
     public bool IsClosed => _isClosed;
+
+    /// <summary><see langword="true"/> once the final close of the cycle happened (its shutdown running or finished), until
+    /// the next successful startup. Steward's one meaning of <c>IsClosing</c>: the close has begun, and stays so once it
+    /// is over.</summary>
+    public bool IsClosing => _isClosing;
 
     private string DebuggerDisplay => $"{Name}: {OpenCount} opens, {_phase}";
 
