@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace Steward.Deferred;
 
 // DeferredCalls: how a pass takes its next call (budget, whitelist, calls set aside) and claims it for running.
@@ -156,6 +157,7 @@ public partial class DeferredCalls<T>
         // deadline passes has no caller to leave waiting.
 
         // Only the pass that owns _processing writes Taken; taking that role is the interlocked hand-over between passes.
+        Debug.Assert(Volatile.Read(ref _processing) == 1, "only the pass holding the processing role claims calls");
         Volatile.Write(ref _hot.Taken, _hot.Taken + 1);
         if (entry.HoldsSlot)
         {

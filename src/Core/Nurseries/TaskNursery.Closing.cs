@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Steward.Coordination;
 
 namespace Steward.Nurseries;
@@ -97,6 +98,7 @@ public partial class TaskNursery
     {
         lock (_lock)
         {
+            Debug.Assert(!_closing || _drained is not null, "_drained is created before _closing is set");
             if (_closing)
             {
                 return _completion.Task;
@@ -137,6 +139,7 @@ public partial class TaskNursery
     private async Task FinishCloseAsync()
     {
         await _drained!.Task.ConfigureAwait(false);
+        Debug.Assert(_closing && _children.Running == 0, "drained: closing, and no child runs (none can start once closing)");
 
         // Every child has ended: unwind what was entered, last in first out.
         AsyncExitStack exits;

@@ -19,6 +19,7 @@ public partial class MultiOpen
             Task? inProgress = null;
             lock (_lock)
             {
+                AssertInvariants();
                 _disposed = true;
                 switch (_phase)
                 {
@@ -88,6 +89,7 @@ public partial class MultiOpen
         var remaining = 0;
         lock (_lock)
         {
+            AssertInvariants();
             while (closing is null)
             {
                 var count = Volatile.Read(ref _count);
@@ -143,6 +145,7 @@ public partial class MultiOpen
         _finalClose = closer.ToString();
         _isClosing = true;
         ReleaseAllTickets(); // every lease still held is void now: disposing it will do nothing
+        AssertInvariants();
         return _cycle!;
     }
 
@@ -169,6 +172,7 @@ public partial class MultiOpen
             _shutdownDone = null;
             joiners = _closedSignal;
             _closedSignal = null;
+            AssertInvariants();
         }
 
         done.TrySetResult();

@@ -41,6 +41,7 @@ public partial class MultiOpen
             Task? shutdown = null;
             lock (_lock)
             {
+                AssertInvariants();
                 if (_disposed)
                 {
                     // Named after the resource, not its type (a MultiOpen.Create resource's type is internal).
@@ -131,6 +132,8 @@ public partial class MultiOpen
                 joiners = _closedSignal;
                 _closedSignal = null;
             }
+
+            AssertInvariants();
         }
 
         // Waiters are completed outside the lock.

@@ -185,6 +185,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
         Task closed;
         lock (_lock)
         {
+            AssertInvariants();
             if (_phase == Phase.Closed)
             {
                 return _everOpened
@@ -249,5 +250,16 @@ public abstract partial class MultiOpen : IAsyncDisposable
     {
         protected override ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) =>
             startup(shutdown, cancellationToken);
+    }
+
+    /// <summary>The invariants of the count and the phase, checked under <c>_lock</c> (Debug builds only): only a holder of
+    /// <c>_lock</c> moves the count to or from zero, together with the phase.</summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "checked under _lock");
+        Debug.Assert((_phase == Phase.Open) == (Volatile.Read(ref _count) > 0), "_count > 0 exactly while Open");
+        Debug.Assert((_shutdownDone is not null) == (_phase == Phase.ShuttingDown), "_shutdownDone exists exactly while ShuttingDown");
+        Debug.Assert((_cycle is not null) == (_phase != Phase.Closed), "a cycle exists exactly while not Closed");
     }
 }

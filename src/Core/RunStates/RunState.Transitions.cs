@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using static Steward.RunStateTransitionTable;
 
@@ -47,6 +48,7 @@ public partial class RunState
             {
                 change = new RunStateTransition(Name, from, to, RunStateEvents.Cancel, _timeProvider.GetUtcNow());
             }
+            AssertInvariants();
         }
 
         List<Exception>? errors = null;
@@ -96,6 +98,7 @@ public partial class RunState
             _status = to;
             _flags |= PausedFlag;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Pause, _timeProvider.GetUtcNow());
+            AssertInvariants();
         }
 
         List<Exception>? errors = null;
@@ -122,6 +125,7 @@ public partial class RunState
             _status = to;
             _flags &= ~PausedFlag;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Resume, _timeProvider.GetUtcNow());
+            AssertInvariants();
         }
 
         gate?.TrySetResult();
@@ -172,6 +176,7 @@ public partial class RunState
             _startTicks = now.UtcTicks;
             _stopTicks = NoTime;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now);
+            AssertInvariants();
         }
 
         List<Exception>? errors = null;
@@ -217,6 +222,7 @@ public partial class RunState
             var now = _timeProvider.GetUtcNow();
             _stopTicks = now.UtcTicks;
             change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now);
+            AssertInvariants();
         }
 
         gate?.TrySetResult();
@@ -261,5 +267,19 @@ public partial class RunState
         }
 
         throw new AggregateException($"RunState '{Name}': {errors.Count} event handlers failed.", errors);
+    }
+
+    /// <summary>The invariants every transition keeps, checked under <c>_lock</c> at its end (Debug builds only).</summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "the transitions change state only under _lock");
+        Debug.Assert(((_flags & PausedFlag) != 0) == (_status == RunStateStatus.Paused), "PausedFlag is set exactly while Paused");
+        Debug.Assert((_resumeGate is not null) == (_status == RunStateStatus.Paused), "a resume gate exists exactly while Paused");
+        Debug.Assert((_flags & CancelledFlag) == 0 || _status is RunStateStatus.Idle or RunStateStatus.Stopping or RunStateStatus.Stopped,
+            "a cancelled RunState is Idle, Stopping or Stopped");
+        Debug.Assert(!IsRunningStatus(_status) || (_startTicks != NoTime && _stopTicks == NoTime),
+            "a running RunState has a start time and no stop time");
+        Debug.Assert(_status != RunStateStatus.Stopped || _stopTicks != NoTime, "a Stopped RunState has a stop time");
     }
 }
