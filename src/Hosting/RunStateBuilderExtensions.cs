@@ -86,8 +86,8 @@ public static class RunStateBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        builder.Services.TryAddSingleton(sp => HostNurseryService.Create(sp, name));
-        builder.Services.AddHostedService<HostNurseryService>();
+        builder.Services.TryAddSingleton(sp => HostNurseryHostedService.Create(sp, name));
+        builder.Services.AddHostedService<HostNurseryHostedService>();
         return builder;
     }
 
@@ -118,7 +118,7 @@ public static class RunStateBuilderExtensions
         {
             builder.Services.AddSingleton(sp => new TaskletLoop(
                 "host", sp.GetRequiredService<ILoggerFactory>().CreateLogger<TaskletLoop>(), sp.GetRequiredService<TimeProvider>()));
-            builder.Services.AddHostedService<TaskletHostService>();
+            builder.Services.AddHostedService<TaskletHostedService>();
         }
 
         return builder;
@@ -153,7 +153,7 @@ public static class RunStateBuilderExtensions
             configure?.Invoke(options);
             return new DeferredCalls<T>(target, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeferredCalls<T>>());
         });
-        builder.Services.AddHostedService<DeferredCallsHostService<T>>();
+        builder.Services.AddHostedService<DeferredCallsHostedService<T>>();
         return builder;
     }
 

@@ -6,8 +6,8 @@ namespace Steward.Coordination;
 public static class Accessor
 {
     /// <summary>
-    /// codestare's <c>condition_property</c>: the <see cref="Accessor{T}"/> of a property, created on first use over the
-    /// property's getter and setter and cached in <paramref name="field"/> (thread-safe: racing callers get one instance).
+    /// The <see cref="Accessor{T}"/> of a property, created on first use over the property's getter and setter and
+    /// cached in <paramref name="field"/> (thread-safe: racing callers get one instance).
     /// </summary>
     /// <example><code>
     /// private int _level;

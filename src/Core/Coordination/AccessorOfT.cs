@@ -4,9 +4,9 @@ using Steward.Support;
 namespace Steward.Coordination;
 
 /// <summary>
-/// A value guarded by an <see cref="AsyncCondition"/> (codestare's <c>accessor</c>): readers can wait for the next
-/// write, or for a write that satisfies a predicate; writers can wait until a reader is waiting, and hand that reader
-/// the value.
+/// A value guarded by an <see cref="AsyncCondition"/>: readers can wait for the next write, or for a write that
+/// satisfies a predicate; writers can wait until a reader is waiting, and hand that reader the value. Ported from
+/// codestare's <c>accessor</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -120,7 +120,7 @@ public sealed partial class Accessor<T>
             : SetAfterLockAsync(acquire, value, waitForRead, cancellationToken);
     }
 
-    /// <summary>Waits until a reader is waiting for a write (codestare's <c>has_waiting_read</c>).</summary>
+    /// <summary>Waits until a reader is waiting for a write.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes once a reader waits.</returns>
     public async Task WhenReadWaitingAsync(CancellationToken cancellationToken = default)

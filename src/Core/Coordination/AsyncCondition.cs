@@ -4,9 +4,9 @@ using Steward.Support;
 namespace Steward.Coordination;
 
 /// <summary>
-/// An asynchronous condition variable with its own lock (Python's <c>asyncio.Condition</c>): take the lock with
-/// <see cref="LockAsync"/>, wait for a state change with <see cref="WaitAsync"/> or <see cref="WaitForAsync"/>, and
-/// announce one with <see cref="Notify"/> or <see cref="NotifyAll"/>.
+/// An asynchronous condition variable with its own lock: take the lock with <see cref="LockAsync"/>, wait for a state
+/// change with <see cref="WaitAsync"/> or <see cref="WaitForAsync"/>, and announce one with <see cref="Notify"/> or
+/// <see cref="NotifyAll"/>. Ported from Python's <c>asyncio.Condition</c>.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -6,9 +6,9 @@ using Steward.Support;
 namespace Steward.Coordination;
 
 /// <summary>
-/// A stack of teardown actions unwound last-in first-out by <see cref="DisposeAsync"/>
-/// (Python's <c>contextlib.AsyncExitStack</c>). Every action runs even when an earlier one throws; the failures
-/// are rethrown afterwards: the exception itself if one failed, an <see cref="AggregateException"/> if several did.
+/// A stack of teardown actions unwound last-in first-out by <see cref="DisposeAsync"/>. Every action runs even when an
+/// earlier one throws; the failures are rethrown afterwards: the exception itself if one failed, an
+/// <see cref="AggregateException"/> if several did. Ported from Python's <c>contextlib.AsyncExitStack</c>.
 /// </summary>
 /// <remarks>Thread-safe. <see cref="DisposeAsync"/> is idempotent; pushing onto a disposed stack throws
 /// <see cref="ObjectDisposedException"/>.</remarks>
@@ -77,8 +77,8 @@ public sealed class AsyncExitStack : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves every pending action to a new stack and leaves this one empty, so unwinding this one no longer
-    /// touches them (Python's <c>pop_all</c>: hand the resources over once set-up has succeeded).
+    /// Moves every pending action to a new stack and leaves this one empty, so unwinding this one no longer touches
+    /// them: use it to hand the resources over once set-up has succeeded.
     /// </summary>
     /// <returns>The new stack, owning the actions in the same order.</returns>
     /// <exception cref="ObjectDisposedException">The stack has been unwound.</exception>

@@ -4,8 +4,8 @@ using Steward.Support;
 namespace Steward.Coordination;
 
 /// <summary>
-/// A predicate that can be awaited (codestare's <c>awaitable_predicate</c>): <c>await p</c> completes once the predicate
-/// holds, re-testing it each time its <see cref="Condition"/> is notified; <c>if (p)</c> tests it now.
+/// A predicate that can be awaited: <c>await p</c> completes once the predicate holds, re-testing it each time its
+/// <see cref="Condition"/> is notified; <c>if (p)</c> tests it now. Ported from codestare's <c>awaitable_predicate</c>.
 /// </summary>
 /// <remarks>
 /// Whoever changes the state the predicate reads must notify <see cref="Condition"/> (holding its lock). With a

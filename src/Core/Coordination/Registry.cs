@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Steward.Coordination;
 
 /// <summary>
-/// A name → object registry that holds its entries weakly (codestare's <c>Registry</c>/<c>RegistryMeta</c>): an entry
-/// disappears once nothing else references its object. Names are unique among live entries.
+/// A name → object registry that holds its entries weakly: an entry disappears once nothing else references its
+/// object. Names are unique among live entries. Ported from codestare's <c>Registry</c>/<c>RegistryMeta</c>.
 /// </summary>
 /// <typeparam name="T">The registered type.</typeparam>
 [DebuggerDisplay("Registry {_name,nq}: {Count} live")]

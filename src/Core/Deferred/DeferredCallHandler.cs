@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Steward.Deferred;
 
 /// <summary>
-/// The base-class form of <see cref="DeferredCalls{T}"/> (gevent_async's <c>DeferredCallHandler</c> mixin): the handler
-/// is its own target, so an owner processes calls on itself between its critical sections.
+/// The base-class form of <see cref="DeferredCalls{T}"/>: the handler is its own target, so an owner processes calls on
+/// itself between its critical sections. Ported from gevent_async's <c>DeferredCallHandler</c> mixin.
 /// </summary>
 /// <typeparam name="TSelf">The derived type itself: <c>class Manager : DeferredCallHandler&lt;Manager&gt;</c>.</typeparam>
 /// <example>

@@ -3,12 +3,12 @@ namespace Steward.Deferred;
 public partial class DeferredCalls<T>
 {
     /// <summary>
-    /// Runs the calls pending now, one at a time, first in first out, on the calling thread, and returns
-    /// (gevent_async's <c>process(forever=False)</c>): call it between the owner's critical sections.
+    /// Runs the calls pending now, one at a time, first in first out, on the calling thread, and returns: call it
+    /// between the owner's critical sections.
     /// </summary>
     /// <param name="whitelist">
-    /// If given, only calls with these names run now; the others stay queued, in order, for a later pass (the original
-    /// dropped them). An empty whitelist runs nothing.
+    /// If given, only calls with these names run now; the others stay queued, in order, for a later pass. An empty
+    /// whitelist runs nothing.
     /// </param>
     /// <returns>How many calls ran.</returns>
     /// <remarks>
@@ -48,9 +48,8 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>
-    /// Runs calls as they arrive, one at a time, first in first out, awaiting asynchronous ones (gevent_async's
-    /// <c>process(forever=True)</c>), until <see cref="StopProcessing"/>, <paramref name="cancellationToken"/>, or the
-    /// handler closing.
+    /// Runs calls as they arrive, one at a time, first in first out, awaiting asynchronous ones, until
+    /// <see cref="StopProcessing"/>, <paramref name="cancellationToken"/>, or the handler closing.
     /// </summary>
     /// <param name="whitelist">If given, only calls with these names run; the others stay queued, in order, for a later
     /// pass.</param>
@@ -122,8 +121,8 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>
-    /// Ends the pass in progress after its current call (gevent_async's <c>stop_processing</c>); calls still queued wait
-    /// for the next pass. With no pass in progress, the next pass to begin ends at once. Idempotent until consumed.
+    /// Ends the pass in progress after its current call; calls still queued wait for the next pass. With no pass in
+    /// progress, the next pass to begin ends at once. Idempotent until consumed.
     /// </summary>
     public void StopProcessing()
     {

@@ -6,8 +6,8 @@ namespace Steward.Deferred;
 public partial class DeferredCalls<T>
 {
     /// <summary>
-    /// Queues <paramref name="call"/> and completes with its result once the processor has run it (gevent_async's
-    /// <c>sync</c>). Made from inside a call being processed, it runs inline at once.
+    /// Queues <paramref name="call"/> and completes with its result once the processor has run it. Made from inside a
+    /// call being processed, it runs inline at once.
     /// </summary>
     /// <typeparam name="TResult">The call's result type.</typeparam>
     /// <param name="call">The call, for example <c>m =&gt; m.Count</c>.</param>

@@ -9,9 +9,9 @@ namespace Steward.Deferred;
 
 /// <summary>
 /// Calls on a target queued by many tasks and executed one at a time, first in first out, in the owner's processing
-/// context (gevent_async's <c>DeferredCallHandler</c>): <see cref="Oneway(Action{T}, string?)"/> queues and returns,
-/// <c>Sync</c>/<c>SyncAsync</c> queue and wait for the result; <see cref="ProcessPending"/> (between the owner's
-/// critical sections) or <see cref="ProcessAsync"/> (a processing loop) runs them.
+/// context: <see cref="Oneway(Action{T}, string?)"/> queues and returns, <c>Sync</c>/<c>SyncAsync</c> queue and wait
+/// for the result; <see cref="ProcessPending"/> (between the owner's critical sections) or <see cref="ProcessAsync"/>
+/// (a processing loop) runs them. Ported from gevent_async's <c>DeferredCallHandler</c>.
 /// </summary>
 /// <typeparam name="T">The target's type.</typeparam>
 /// <remarks>
@@ -165,8 +165,8 @@ public partial class DeferredCalls<T> : IAsyncDisposable
         $"{Name}: {PendingCount} pending{(_processing != 0 ? ", processing" : "")}{(_phase != OpenPhase ? ", closed" : "")}";
 
     /// <summary>
-    /// Queues <paramref name="call"/> and returns at once (gevent_async's <c>oneway</c>). If it throws when it runs, the
-    /// failure is logged and raised as <see cref="OnewayFailed"/>.
+    /// Queues <paramref name="call"/> and returns at once. If it throws when it runs, the failure is logged and raised
+    /// as <see cref="OnewayFailed"/>.
     /// </summary>
     /// <param name="call">The call, for example <c>m =&gt; m.Update(reading)</c>.</param>
     /// <param name="name">The call's name; filled in by the compiler from the lambda's text, or given explicitly.</param>

@@ -6,7 +6,7 @@ namespace Steward.Nurseries;
 // TaskNursery: closing (cancel the children, await them, unwind the exits) and waiting for the children.
 public partial class TaskNursery
 {
-    /// <summary>Begins closing (the sentinel of the original): see the remarks. Returns at once; idempotent.</summary>
+    /// <summary>Begins closing (see the remarks) and returns at once, without waiting for it; idempotent.</summary>
     public void Cancel() => _ = BeginClose();
 
     /// <summary>
@@ -19,7 +19,7 @@ public partial class TaskNursery
     /// For a host whose shutdown timeout has expired.</param>
     /// <returns>A task that completes when the nursery is closed.</returns>
     /// <exception cref="AggregateException">Children failed (under CancelAll), or unwinding a resource failed; it holds
-    /// the original exceptions and none of the cancellations the close caused.</exception>
+    /// those exceptions and none of the cancellations the close caused.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first: the close was
     /// abandoned.</exception>
     public async ValueTask CloseAsync(CancellationToken cancellationToken = default)

@@ -7,8 +7,8 @@ using Steward.Support;
 namespace Steward.Nurseries;
 
 /// <summary>
-/// Structured concurrency (codestare's <c>TaskNursery</c>, Trio's nursery): child tasks started through the nursery
-/// never outlive it, and the resources entered into it are unwound, last in first out, when it closes.
+/// Structured concurrency: child tasks started through the nursery never outlive it, and the resources entered into it
+/// are unwound, last in first out, when it closes. Ported from codestare's <c>TaskNursery</c> (after Trio's nursery).
 /// </summary>
 /// <remarks>
 /// <para>

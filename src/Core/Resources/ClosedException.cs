@@ -1,8 +1,8 @@
 namespace Steward;
 
 /// <summary>
-/// Thrown by an operation that needs its object open when the object is closed or was never opened
-/// (cs.resources' <c>ClosedError</c> and the <c>not_closed</c> decorator).
+/// Thrown by an operation that needs its object open when the object is closed or was never opened. Ported from
+/// cs.resources' <c>ClosedError</c>.
 /// </summary>
 public class ClosedException : InvalidOperationException
 {

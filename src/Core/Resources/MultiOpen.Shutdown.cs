@@ -60,7 +60,7 @@ public partial class MultiOpen
     private ValueTask CloseCoreAsync(Closer closer, bool enforceFinalClose, bool unopenedOk, CallSite? stealFor)
     {
         // Read before the count moves: a ticket is stolen only in the cycle this close belongs to (see ReleaseTicketFor).
-        var generation = Volatile.Read(ref _generation);
+        var generation = stealFor is null ? 0 : Volatile.Read(ref _generation);
 
         // Not the final close: a lock-free decrement between positive values.
         var count = Volatile.Read(ref _count);

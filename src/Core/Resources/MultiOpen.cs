@@ -6,8 +6,8 @@ using Steward.Support;
 namespace Steward;
 
 /// <summary>
-/// A resource shared by many users that starts up on the first open and shuts down on the final close
-/// (cs.resources' <c>MultiOpenMixin</c>): a database several workers use, opened once and closed once.
+/// A resource shared by many users that starts up on the first open and shuts down on the final close: a database
+/// several workers use, opened once and closed once. Ported from cs.resources' <c>MultiOpenMixin</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -71,8 +71,8 @@ public abstract partial class MultiOpen : IAsyncDisposable
     public bool IsOpen => Volatile.Read(ref _count) > 0;
 
     /// <summary><see langword="true"/> once the cycle is closed: its final close happened and its shutdown has finished,
-    /// until the next successful startup; <see langword="false"/> if never opened (cs.resources' <c>closed</c>). Steward's
-    /// one meaning of <c>IsClosed</c>: the close is over.</summary>
+    /// until the next successful startup; <see langword="false"/> if never opened. Steward's one meaning of
+    /// <c>IsClosed</c>: the close is over.</summary>
     public bool IsClosed => _isClosed;
 
     /// <summary><see langword="true"/> once the final close of the cycle happened (its shutdown running or finished), until
@@ -136,8 +136,8 @@ public abstract partial class MultiOpen : IAsyncDisposable
     }
 
     /// <summary>
-    /// Closes one open made without keeping its lease (cs.resources' <c>close</c>); the final close unwinds the
-    /// shutdown stack and completes once it has. Prefer disposing the <see cref="OpenLease"/>.
+    /// Closes one open made without keeping its lease; the final close unwinds the shutdown stack and completes once it
+    /// has. Prefer disposing the <see cref="OpenLease"/>.
     /// </summary>
     /// <param name="enforceFinalClose">After closing, throw <see cref="InvalidOperationException"/> if opens remain.</param>
     /// <param name="unopenedOk">Return quietly instead of throwing when nothing is open.</param>
@@ -174,8 +174,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
         WaitSynchronously(CloseAsync(enforceFinalClose, unopenedOk, callerFile, callerLine, callerMember));
 
     /// <summary>
-    /// Waits for the final close of the current cycle (cs.resources' <c>join</c>); completes at once if the resource
-    /// is closed now.
+    /// Waits for the final close of the current cycle; completes at once if the resource is closed now.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the resource is closed.</returns>
@@ -212,7 +211,7 @@ public abstract partial class MultiOpen : IAsyncDisposable
     /// <returns>A task that completes when the resource is ready.</returns>
     protected virtual ValueTask StartupAsync(AsyncExitStack shutdown, CancellationToken cancellationToken) => default;
 
-    /// <summary>Throws <see cref="ClosedException"/> unless open (cs.resources' <c>@not_closed</c>).</summary>
+    /// <summary>Throws <see cref="ClosedException"/> unless open.</summary>
     /// <exception cref="ClosedException">Not open; the message says whether it was never opened or where it was closed.</exception>
     protected void ThrowIfClosed()
     {

@@ -6,9 +6,10 @@ using Steward.Support;
 namespace Steward;
 
 /// <summary>
-/// A pool of reusable objects, for things cheaper to reuse than to recreate (cs.resources' <c>Pool</c>).
+/// A pool of reusable objects, for things cheaper to reuse than to recreate.
 /// <see cref="Rent"/> hands out a pooled item or makes a new one; returning it keeps it for reuse, up to
 /// <see cref="MaxSize"/> kept items. An item returned to a full pool is dropped, and disposed if it is <see cref="IDisposable"/>.
+/// Ported from cs.resources' <c>Pool</c>.
 /// </summary>
 /// <remarks>
 /// Thread-safe and lock-free: one fast slot plus a concurrent queue, as <c>DefaultObjectPool</c>. Renting and

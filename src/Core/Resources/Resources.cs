@@ -6,8 +6,8 @@ namespace Steward;
 public static class Resources
 {
     /// <summary>
-    /// Opens <paramref name="obj"/> if it is a <see cref="MultiOpen"/> (cs.resources' <c>openif</c>); otherwise
-    /// returns a lease that does nothing, so <c>await using (await Resources.OpenIfAsync(x))</c> fits any object.
+    /// Opens <paramref name="obj"/> if it is a <see cref="MultiOpen"/>; otherwise returns a lease that does nothing, so
+    /// <c>await using (await Resources.OpenIfAsync(x))</c> fits any object.
     /// </summary>
     /// <param name="obj">Any object, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Passed to <see cref="MultiOpen.OpenAsync"/>.</param>

@@ -1,8 +1,8 @@
 namespace Steward;
 
 /// <summary>
-/// An object whose activity is governed by a <see cref="Steward.RunState"/> (cs.resources' <c>RunStateMixin</c>).
-/// Implement <see cref="RunState"/>; the other members forward to it.
+/// An object whose activity is governed by a <see cref="Steward.RunState"/>. Implement <see cref="RunState"/>; the
+/// other members forward to it. Ported from cs.resources' <c>RunStateMixin</c>.
 /// </summary>
 public interface IHasRunState
 {

@@ -9,9 +9,9 @@ public partial class RunState
     private static readonly TimeSpan s_maxSleep = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     /// <summary>
-    /// A checkpoint (cs.resources' <c>raiseif</c>): waits, blocking the thread, while paused; then throws
-    /// <see cref="OperationCanceledException"/> (carrying <see cref="Token"/>) if cancelled. When running and not
-    /// cancelled it is one field read and costs no allocation.
+    /// A checkpoint: waits, blocking the thread, while paused; then throws <see cref="OperationCanceledException"/>
+    /// (carrying <see cref="Token"/>) if cancelled. When running and not cancelled it is one field read and costs no
+    /// allocation.
     /// </summary>
     /// <remarks>The cancelled test is made after any pause ends, so a cancel during the pause throws.
     /// Prefer <see cref="ThrowIfCancelledAsync"/> in async code: it waits without holding a thread.</remarks>
@@ -45,8 +45,8 @@ public partial class RunState
     }
 
     /// <summary>
-    /// A pause point (cs.resources' <c>pauseif</c>): blocks the thread while paused, returns once resumed,
-    /// cancelled or stopped. Never throws for cancellation.
+    /// A pause point: blocks the thread while paused, returns once resumed, cancelled or stopped. Never throws for
+    /// cancellation.
     /// </summary>
     public void WaitIfPaused()
     {
@@ -76,7 +76,7 @@ public partial class RunState
 
     /// <summary>
     /// Sleeps for <paramref name="delay"/> on this RunState's <see cref="TimeProvider"/>, waking at once, without
-    /// throwing, when this RunState is cancelled (cs.resources' <c>sleep</c>, without its step polling).
+    /// throwing, when this RunState is cancelled.
     /// </summary>
     /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
     /// <param name="cancellationToken">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
@@ -115,8 +115,8 @@ public partial class RunState
     }
 
     /// <summary>
-    /// Iterates <paramref name="source"/> while this RunState is not cancelled (cs.resources' <c>iter</c>):
-    /// before each item, waits while paused, then ends quietly if cancelled. Each item is a checkpoint.
+    /// Iterates <paramref name="source"/> while this RunState is not cancelled: before each item, waits while paused,
+    /// then ends quietly if cancelled. Each item is a checkpoint.
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The items.</param>

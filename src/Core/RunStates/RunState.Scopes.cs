@@ -17,8 +17,7 @@ public partial class RunState
     public static RunState? Current => s_current.Value;
 
     /// <summary>
-    /// The ambient <see cref="Current"/> RunState, or a new Idle one named after the caller
-    /// (cs.resources' <c>@uses_runstate</c>).
+    /// The ambient <see cref="Current"/> RunState, or a new Idle one named after the caller.
     /// </summary>
     /// <param name="name">The name for a new RunState; the calling member by default.</param>
     /// <returns><see cref="Current"/>, or a new RunState.</returns>
@@ -29,8 +28,8 @@ public partial class RunState
     /// <see cref="Current"/>. Disposing the result restores the previous <see cref="Current"/> and stops the
     /// RunState if this call started it. Dispose is idempotent.
     /// </summary>
-    /// <remarks>Unlike cs.resources' <c>__exit__</c>, a <c>using</c> block cannot see an exception, so it does
-    /// not cancel on one; use <see cref="RunAsync"/> for that.</remarks>
+    /// <remarks>A <c>using</c> block cannot see an exception, so the scope does not cancel this RunState on one; use
+    /// <see cref="RunAsync"/> for that.</remarks>
     /// <returns>The scope to dispose.</returns>
     public IDisposable Enter()
     {
@@ -43,9 +42,9 @@ public partial class RunState
     }
 
     /// <summary>
-    /// Cancels this RunState when one of <paramref name="signals"/> arrives, instead of the signal's default
-    /// action (cs.resources' <c>catch_signal</c>). Disposing the result removes the handlers, restoring what
-    /// was there before. With no signals given, SIGINT and SIGTERM are caught.
+    /// Cancels this RunState when one of <paramref name="signals"/> arrives, instead of the signal's default action.
+    /// Disposing the result removes the handlers, restoring what was there before. With no signals given, SIGINT and
+    /// SIGTERM are caught.
     /// </summary>
     /// <remarks>The handler runs on the runtime's signal thread; an exception from a <see cref="Cancelled"/>
     /// handler there is unhandled.</remarks>

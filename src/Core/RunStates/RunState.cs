@@ -5,15 +5,15 @@ using System.Runtime.CompilerServices;
 namespace Steward;
 
 /// <summary>
-/// The run state of a task that can be started, paused, resumed, cancelled and stopped
-/// (cs.resources' <c>RunState</c>): easily queried state for monitors, and cheap checkpoints for the work itself.
+/// The run state of a task that can be started, paused, resumed, cancelled and stopped: easily queried state for
+/// monitors, and cheap checkpoints for the work itself. Ported from cs.resources' <c>RunState</c>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The transition table (DESIGN.md) is enforced: an event that is not allowed in the current
-/// <see cref="Status"/> throws <see cref="InvalidRunStateTransitionException"/> before any side effect.
-/// <see cref="Cancel"/> is allowed in every status; it sets <see cref="IsCancelled"/>, cancels <see cref="Token"/>
-/// and releases every paused checkpoint. <see cref="Start"/> clears the flag and issues a fresh <see cref="Token"/>.
+/// The transition table (docs/architecture.md in the repository) is enforced: an event that is not allowed in the current <see cref="Status"/>
+/// throws <see cref="InvalidRunStateTransitionException"/> before any side effect. <see cref="Cancel"/> is allowed in
+/// every status; it sets <see cref="IsCancelled"/>, cancels <see cref="Token"/> and releases every paused checkpoint.
+/// <see cref="Start"/> clears the flag and issues a fresh <see cref="Token"/>.
 /// </para>
 /// <para>
 /// Thread safety: every member may be called from any thread. Transitions are serialised by a private lock;
@@ -69,9 +69,9 @@ public partial class RunState
     /// <param name="name">A name for logs and telemetry; defaults to <c>RunState-N</c>.</param>
     /// <param name="timeProvider">The clock for <see cref="StartTime"/>, <see cref="StopTime"/>,
     /// <see cref="RunTime"/> and <see cref="SleepAsync"/>; defaults to <see cref="TimeProvider.System"/>.</param>
-    /// <param name="pollCancel">An extra cancellation test consulted by <see cref="IsCancelled"/> and every
-    /// checkpoint (cs.resources' <c>poll_cancel</c>). The first time it returns <see langword="true"/> the
-    /// RunState is cancelled exactly as by <see cref="Cancel"/>, and stays cancelled until the next <see cref="Start"/>.</param>
+    /// <param name="pollCancel">An extra cancellation test consulted by <see cref="IsCancelled"/> and every checkpoint.
+    /// The first time it returns <see langword="true"/> the RunState is cancelled exactly as by <see cref="Cancel"/>,
+    /// and stays cancelled until the next <see cref="Start"/>.</param>
     public RunState(string? name = null, TimeProvider? timeProvider = null, Func<bool>? pollCancel = null)
         : this(name, timeProvider, pollCancel, parent: null)
     {

@@ -1,7 +1,7 @@
 namespace Steward;
 
 /// <summary>
-/// The transition table of <see cref="RunState"/> (DESIGN.md "RunState"). One place answers
+/// The transition table of <see cref="RunState"/>. One place answers
 /// "what does event E do in state S", so the state machine, the exception message and the
 /// tests cannot disagree.
 /// </summary>

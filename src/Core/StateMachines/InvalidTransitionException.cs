@@ -1,9 +1,9 @@
 namespace Steward.StateMachines;
 
 /// <summary>
-/// Thrown by <see cref="StateContext.GoTo"/> when a state tries to move to a state it did not declare
-/// (gevent_async's <c>ValidationError</c>). Thrown inside the current state, which may catch it; uncaught, it faults the
-/// run and no transition is recorded.
+/// Thrown by <see cref="StateContext.GoTo"/> when a state tries to move to a state it did not declare. Thrown inside
+/// the current state, which may catch it; uncaught, it faults the run and no transition is recorded. Ported from
+/// gevent_async's <c>ValidationError</c>.
 /// </summary>
 public sealed class InvalidTransitionException : InvalidOperationException
 {

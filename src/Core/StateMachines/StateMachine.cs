@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Steward.StateMachines;
 
 /// <summary>
-/// Entry point for state machines with declared transitions (gevent_async's <c>@state</c> decorator): each state is an
-/// async body that names the next state, <see cref="StateContext.GoTo"/> checks it against the state's declared
-/// transitions, and the machine records every transition of a run.
+/// Entry point for state machines with declared transitions: each state is an async body that names the next state,
+/// <see cref="StateContext.GoTo"/> checks it against the state's declared transitions, and the machine records every
+/// transition of a run. Ported from gevent_async's <c>@state</c> decorator.
 /// </summary>
 /// <example>
 /// <code>
@@ -21,7 +21,7 @@ namespace Steward.StateMachines;
 public static class StateMachine
 {
     /// <summary>Begins the definition of a state machine whose states work on a <typeparamref name="T"/>.</summary>
-    /// <typeparam name="T">The context every state receives (the original's <c>self</c>).</typeparam>
+    /// <typeparam name="T">The context every state receives.</typeparam>
     /// <param name="name">The machine's name, for messages, diagrams and logs.</param>
     /// <param name="logger">Receives transitions (debug), faulted runs and failing observers.</param>
     /// <returns>A builder: add states, then <see cref="StateMachineBuilder{T}.Build"/>.</returns>

@@ -5,8 +5,8 @@ using Steward.Support;
 namespace Steward.StateMachines;
 
 /// <summary>
-/// Declares the states of a <see cref="StateMachine{T}"/>: each with its body and the states it may go to
-/// (gevent_async's <c>transitions_to</c>), plus <see cref="OnStart"/> callbacks. <see cref="Build"/> checks the whole.
+/// Declares the states of a <see cref="StateMachine{T}"/>: each with its body and the states it may go to, plus
+/// <see cref="OnStart"/> callbacks. <see cref="Build"/> checks the whole.
 /// </summary>
 /// <typeparam name="T">The context every state receives.</typeparam>
 public sealed class StateMachineBuilder<T>
@@ -62,9 +62,8 @@ public sealed class StateMachineBuilder<T>
     /// <summary>
     /// Adds a callback run whenever a state starts, with (state, context, args): in the flow that issued the transition
     /// (the caller of <see cref="StateMachine{T}.Start"/> for the first state, else the previous state's flow, after its
-    /// body returned), before the new state's body and before the transition is recorded (gevent_async's
-    /// <c>on_start</c>). If it throws, the transition does not happen: <see cref="StateMachine{T}.Start"/> throws, or the
-    /// run faults.
+    /// body returned), before the new state's body and before the transition is recorded. If it throws, the transition
+    /// does not happen: <see cref="StateMachine{T}.Start"/> throws, or the run faults.
     /// </summary>
     /// <param name="callback">The callback.</param>
     /// <returns>This builder.</returns>

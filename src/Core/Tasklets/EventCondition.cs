@@ -1,8 +1,8 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.Event{TArgs}"/>: fires when a .NET event is raised (gtasklet's <c>WaitForSignal</c> on a GObject
-/// signal), with the event arguments as the event. Subscribed while armed, unsubscribed when disarmed.
+/// <see cref="WaitFor.Event{TArgs}"/>: fires when a .NET event is raised, with the event arguments as the event.
+/// Subscribed while armed, unsubscribed when disarmed.
 /// </summary>
 /// <typeparam name="TArgs">The event arguments type.</typeparam>
 internal sealed class EventCondition<TArgs>(Action<EventHandler<TArgs>> add, Action<EventHandler<TArgs>> remove) : WaitCondition

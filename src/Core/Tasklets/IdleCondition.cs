@@ -1,8 +1,8 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.Idle"/>: fires when the loop has nothing else to run (gtasklet's <c>WaitForIdle</c>, a GLib idle
-/// source): its ready queue is empty. One idle waiter fires per idle moment; several take turns.
+/// <see cref="WaitFor.Idle"/>: fires when the loop has nothing else to run (its ready queue is empty). One idle waiter
+/// fires per idle moment; several take turns.
 /// </summary>
 internal sealed class IdleCondition : WaitCondition
 {

@@ -1,8 +1,8 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// A message between tasklets (gtasklet's <c>Message</c>): a name that the receiver's
-/// <see cref="WaitFor.Messages"/> accepts, defers or discards, and an optional value.
+/// A message between tasklets: a name that the receiver's <see cref="WaitFor.Messages"/> accepts, defers or discards,
+/// and an optional value. Ported from gtasklet's <c>Message</c>.
 /// </summary>
 /// <remarks>
 /// <see cref="Tasklet.SendAsync"/> sets <see cref="Sender"/> and delivers the message to <see cref="Dest"/>;

@@ -1,8 +1,8 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.Messages"/>: fires when a message it accepts arrives or is queued (gtasklet's
-/// <c>WaitForMessages</c>). The tasklet does the dispatch; this holds the actions by message name.
+/// <see cref="WaitFor.Messages"/>: fires when a message it accepts arrives or is queued. The tasklet does the dispatch;
+/// this holds the actions by message name.
 /// </summary>
 internal sealed class MessagesCondition : WaitCondition
 {
@@ -11,7 +11,7 @@ internal sealed class MessagesCondition : WaitCondition
 
     public MessagesCondition(IEnumerable<string>? accept, IEnumerable<string>? defer, IEnumerable<string>? discard)
     {
-        // Later lists overwrite earlier ones: discard beats defer beats accept, as in gtasklet.
+        // Later lists overwrite earlier ones: discard beats defer beats accept.
         Add(accept, MessageAction.Accept, nameof(accept));
         Add(defer, MessageAction.Defer, nameof(defer));
         Add(discard, MessageAction.Discard, nameof(discard));

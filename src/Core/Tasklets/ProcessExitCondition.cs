@@ -4,8 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.ProcessExit"/>: fires when the process has exited (gtasklet's <c>WaitForProcess</c>), with its
-/// exit code as the event; on an exited process it fires asynchronously, again at each wait that includes it.
+/// <see cref="WaitFor.ProcessExit"/>: fires when the process has exited, with its exit code as the event; on an exited
+/// process it fires asynchronously, again at each wait that includes it.
 /// </summary>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
     Justification = "The token source lives from Arm to Disarm, and the loop always disarms (at the latest when the tasklet finishes).")]

@@ -3,10 +3,9 @@ using System.Net.Sockets;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.Readable"/>: fires when the socket has data to read, or is at end of stream or in error
-/// (gtasklet's <c>WaitForIO</c> with <c>IO_IN</c>), with the socket as the event. It waits with a zero-byte receive,
-/// which consumes nothing. One-shot per wait: a wait that includes it starts a new readiness wait once the last one
-/// ended, so readiness is checked afresh at every wait.
+/// <see cref="WaitFor.Readable"/>: fires when the socket has data to read, or is at end of stream or in error, with the
+/// socket as the event. It waits with a zero-byte receive, which consumes nothing. One-shot per wait: a wait that
+/// includes it starts a new readiness wait once the last one ended, so readiness is checked afresh at every wait.
 /// </summary>
 internal sealed class ReadableCondition(Socket socket) : WaitCondition
 {

@@ -13,9 +13,9 @@ public sealed partial class Tasklet
     private bool _joined;                       // guarded by _joinLock: finished, callbacks added now run from a queued item
 
     /// <summary>
-    /// Adds a callback to run once when the tasklet finishes (gtasklet's <c>add_join_callback</c>), on the loop thread,
-    /// after the callbacks added before it. It receives the tasklet and its return value (null if the body failed). Added
-    /// to a finished tasklet, it runs soon, asynchronously. A callback that throws is logged; the others still run.
+    /// Adds a callback to run once when the tasklet finishes, on the loop thread, after the callbacks added before it.
+    /// It receives the tasklet and its return value (null if the body failed). Added to a finished tasklet, it runs
+    /// soon, asynchronously. A callback that throws is logged; the others still run.
     /// </summary>
     /// <param name="callback">The callback.</param>
     /// <returns>A handle for <see cref="RemoveJoinCallback"/>.</returns>
@@ -39,7 +39,7 @@ public sealed partial class Tasklet
         return handle;
     }
 
-    /// <summary>Removes a join callback that has not run yet (gtasklet's <c>remove_join_callback</c>).</summary>
+    /// <summary>Removes a join callback that has not run yet.</summary>
     /// <param name="handle">What <see cref="AddJoinCallback"/> returned.</param>
     /// <exception cref="InvalidOperationException">The handle is unknown, was already removed, or its callback has
     /// already run (or is running).</exception>

@@ -11,9 +11,9 @@ public sealed partial class Tasklet
     private volatile MessageAction _defaultMessageAction = MessageAction.Discard;
 
     /// <summary>
-    /// What a wait does with a message its <see cref="WaitFor.Messages"/> condition names in none of its lists
-    /// (gtasklet's <c>message_actions</c> default): <see cref="MessageAction.Discard"/> with a warning log naming the
-    /// message and this tasklet, as the original. Set it from the tasklet body.
+    /// What a wait does with a message its <see cref="WaitFor.Messages"/> condition names in none of its lists:
+    /// <see cref="MessageAction.Discard"/> by default. A message discarded this way is logged as a warning naming the
+    /// message and this tasklet. Set it from the tasklet body.
     /// </summary>
     public MessageAction DefaultMessageAction
     {
@@ -25,10 +25,10 @@ public sealed partial class Tasklet
     public int QueuedMessageCount => _inbox.Count;
 
     /// <summary>
-    /// Delivers <paramref name="message"/> to this tasklet (gtasklet's <c>send_message</c>), from any thread: sets
-    /// <see cref="Message.Dest"/> to this tasklet and <see cref="Message.Sender"/> to <see cref="Current"/> (the posting
-    /// tasklet, or <see langword="null"/>). From another thread the message is queued to the loop; messages posted from
-    /// one thread arrive in the order posted. It does not wait for the message to be handled.
+    /// Delivers <paramref name="message"/> to this tasklet, from any thread: sets <see cref="Message.Dest"/> to this
+    /// tasklet and <see cref="Message.Sender"/> to <see cref="Current"/> (the posting tasklet, or
+    /// <see langword="null"/>). From another thread the message is queued to the loop; messages posted from one thread
+    /// arrive in the order posted. It does not wait for the message to be handled.
     /// </summary>
     /// <param name="message">The message.</param>
     /// <exception cref="ClosedException">This tasklet has finished. (A message that was on its way when the tasklet
@@ -43,10 +43,10 @@ public sealed partial class Tasklet
     }
 
     /// <summary>
-    /// Sends <paramref name="message"/> to its <see cref="Message.Dest"/> (gtasklet's <c>yield message</c>): sets
-    /// <see cref="Message.Sender"/> to this tasklet and delivers it at once (queued on the receiver, or accepted by its
-    /// pending wait). This tasklet is then <see cref="TaskletState.SendingMessage"/> until it resumes, after the tasks
-    /// already ready on the loop, so a receiver that accepted the message handles it before the sender goes on.
+    /// Sends <paramref name="message"/> to its <see cref="Message.Dest"/>: sets <see cref="Message.Sender"/> to this
+    /// tasklet and delivers it at once (queued on the receiver, or accepted by its pending wait). This tasklet is then
+    /// <see cref="TaskletState.SendingMessage"/> until it resumes, after the tasks already ready on the loop, so a
+    /// receiver that accepted the message handles it before the sender goes on.
     /// </summary>
     /// <param name="message">The message, with <see cref="Message.Dest"/> set.</param>
     /// <returns>Completes when this tasklet resumes.</returns>

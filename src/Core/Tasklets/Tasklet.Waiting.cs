@@ -15,8 +15,7 @@ public sealed partial class Tasklet
     internal bool IsWaiting => _waiting;
 
     /// <summary>
-    /// Suspends the tasklet until one of <paramref name="conditions"/> fires (gtasklet's <c>yield conditions</c> followed
-    /// by <c>get_event()</c>).
+    /// Suspends the tasklet until one of <paramref name="conditions"/> fires.
     /// </summary>
     /// <param name="conditions">What to wait for: at least one, at most one <see cref="WaitFor.Messages"/>.</param>
     /// <returns>The condition that fired (its <see cref="WaitCondition.Event"/> tells what came with it), or the accepted

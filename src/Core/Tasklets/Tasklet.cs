@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// A cooperative task on a <see cref="TaskletLoop"/> (gtasklet's <c>Tasklet</c>): an async body that suspends by
-/// awaiting <see cref="WaitAsync(WaitCondition[])"/> on conditions (a timeout, a message, another tasklet, a socket, a
-/// process, a signal, an event, a task, idleness) and exchanges <see cref="Message"/>s with other tasklets.
+/// A cooperative task on a <see cref="TaskletLoop"/>: an async body that suspends by awaiting
+/// <see cref="WaitAsync(WaitCondition[])"/> on conditions (a timeout, a message, another tasklet, a socket, a process,
+/// a signal, an event, a task, idleness) and exchanges <see cref="Message"/>s with other tasklets. Ported from
+/// gtasklet's <c>Tasklet</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -49,8 +50,7 @@ public sealed partial class Tasklet
     }
 
     /// <summary>The tasklet running on the current thread: set on a loop thread while a tasklet body (or its
-    /// continuation, join callback or message delivery) runs; <see langword="null"/> elsewhere
-    /// (gtasklet's <c>get_current()</c>).</summary>
+    /// continuation, join callback or message delivery) runs; <see langword="null"/> elsewhere.</summary>
     public static Tasklet? Current => s_current;
 
     /// <summary>The name given at spawn.</summary>

@@ -1,9 +1,8 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// <see cref="WaitFor.Tasklet"/>: fires when the tasklet finishes, with its return value as the event (gtasklet's
-/// <c>WaitForTasklet</c>). On an already finished tasklet it fires asynchronously (from the loop's queue, never inline),
-/// again at each wait that includes it.
+/// <see cref="WaitFor.Tasklet"/>: fires when the tasklet finishes, with its return value as the event. On an already
+/// finished tasklet it fires asynchronously (from the loop's queue, never inline), again at each wait that includes it.
 /// </summary>
 internal sealed class TaskletCondition(Tasklet target) : WaitCondition
 {

@@ -6,8 +6,8 @@ using Steward.Support;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// A single-threaded loop of tasklets (gtasklet's GLib main loop): one dedicated thread runs every tasklet body and
-/// every wait-condition callback of the loop, so its tasklets never race with each other.
+/// A single-threaded loop of tasklets: one dedicated thread runs every tasklet body and every wait-condition callback
+/// of the loop, so its tasklets never race with each other. It takes the place of the GLib main loop under gtasklet.
 /// </summary>
 /// <remarks>
 /// <para>

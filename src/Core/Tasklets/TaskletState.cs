@@ -1,6 +1,6 @@
 namespace Steward.Tasklets;
 
-/// <summary>The life cycle of a <see cref="Tasklet"/> (gtasklet's <c>STATE_*</c> constants).</summary>
+/// <summary>The life cycle of a <see cref="Tasklet"/>. Ported from gtasklet's <c>STATE_*</c> constants.</summary>
 public enum TaskletState
 {
     /// <summary>Spawned and not waiting on conditions: starting, executing, or awaiting something other than

@@ -1,9 +1,9 @@
 namespace Steward.Tasklets;
 
 /// <summary>
-/// A periodic timeout (gtasklet's <c>WaitForTimeout</c>): armed, it fires every <see cref="Period"/>, counted from when
-/// it was armed. It stays armed across consecutive waits that include it, so waiting on it again and again fires at
-/// +1, +2, +3 periods, not one period after each wait. <see cref="Restart"/> counts from now.
+/// A periodic timeout: armed, it fires every <see cref="Period"/>, counted from when it was armed. It stays armed
+/// across consecutive waits that include it, so waiting on it again and again fires at +1, +2, +3 periods, not one
+/// period after each wait. <see cref="Restart"/> counts from now. Ported from gtasklet's <c>WaitForTimeout</c>.
 /// </summary>
 /// <remarks>The schedule does not drift: each fire is due at a whole number of periods after the start; periods that
 /// passed while the loop was busy coalesce into one fire.</remarks>
@@ -35,9 +35,9 @@ public sealed class TimeoutCondition : WaitCondition
     public TimeSpan Period { get; }
 
     /// <summary>
-    /// Counts the period from now (gtasklet's <c>restart()</c>): the next fire is one <see cref="Period"/> from now, and a
-    /// fire not yet delivered is forgotten. Nothing happens when not armed (arming starts from zero anyway). From the
-    /// owner's loop thread it takes effect at once; from another thread it is queued to the loop.
+    /// Counts the period from now: the next fire is one <see cref="Period"/> from now, and a fire not yet delivered is
+    /// forgotten. Nothing happens when not armed (arming starts from zero anyway). From the owner's loop thread it
+    /// takes effect at once; from another thread it is queued to the loop.
     /// </summary>
     public void Restart()
     {

@@ -3,19 +3,19 @@ using System.Diagnostics;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// Something a tasklet can wait for (gtasklet's <c>WaitCondition</c>): pass it to
-/// <see cref="Tasklet.WaitAsync(WaitCondition[])"/>; the wait returns the first condition that fires. Subclass it to
-/// write your own: start the event source in <see cref="Arm"/>, stop it in <see cref="Disarm"/>, and call
-/// <see cref="Fire"/> (from any thread) when the event happens. In another assembly, override them as
-/// <c>protected override void Arm(Tasklet tasklet)</c> and <c>protected override void Disarm()</c>.
+/// Something a tasklet can wait for: pass it to <see cref="Tasklet.WaitAsync(WaitCondition[])"/>; the wait returns the
+/// first condition that fires. Subclass it to write your own: start the event source in <see cref="Arm"/>, stop it in
+/// <see cref="Disarm"/>, and call <see cref="Fire"/> (from any thread) when the event happens. In another assembly,
+/// override them as <c>protected override void Arm(Tasklet tasklet)</c> and <c>protected override void Disarm()</c>.
+/// Ported from gtasklet's <c>WaitCondition</c>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Contract. The loop calls <see cref="Arm"/> and <see cref="Disarm"/> on its own thread. <see cref="Arm"/> is called at
 /// <em>every</em> wait that includes the condition, so it must be idempotent while armed: a periodic source keeps
 /// running (a timeout keeps its schedule), a one-shot source that already fired starts again. A condition stays armed
-/// between consecutive waits that include it (as re-yielding it did in gtasklet) and is disarmed by the first wait
-/// that leaves it out, or when its tasklet finishes. A condition is armed by one tasklet at a time.
+/// between consecutive waits that include it and is disarmed by the first wait that leaves it out, or when its tasklet
+/// finishes. A condition is armed by one tasklet at a time.
 /// </para>
 /// <para>
 /// <see cref="Fire"/> is thread-safe: called off the loop thread it marshals to the loop before touching the tasklet.
@@ -56,9 +56,9 @@ public abstract class WaitCondition
     public Tasklet? ArmedBy => _owner;
 
     /// <summary>
-    /// What came with the firing last returned by a wait (gtasklet's <c>get_event()</c>): the accepted
-    /// <see cref="Message"/>, the awaited tasklet's return value, the process's exit code, the event's arguments, the
-    /// completed task, the socket, the signal, or whatever a custom condition passed to <see cref="Fire"/>.
+    /// What came with the firing last returned by a wait: the accepted <see cref="Message"/>, the awaited tasklet's
+    /// return value, the process's exit code, the event's arguments, the completed task, the socket, the signal, or
+    /// whatever a custom condition passed to <see cref="Fire"/>.
     /// </summary>
     public object? Event => _event;
 

@@ -7,14 +7,14 @@ using Steward.Support;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// The built-in wait conditions (gtasklet's <c>WaitFor*</c> classes). Pass them to
-/// <see cref="Tasklet.WaitAsync(WaitCondition[])"/>; keep one in a variable and pass it to consecutive waits to keep it
-/// armed in between. <see cref="WaitCondition.Event"/> says what came with a firing.
+/// The built-in wait conditions. Pass them to <see cref="Tasklet.WaitAsync(WaitCondition[])"/>; keep one in a variable
+/// and pass it to consecutive waits to keep it armed in between. <see cref="WaitCondition.Event"/> says what came with
+/// a firing. Ported from gtasklet's <c>WaitFor*</c> classes.
 /// </summary>
 public static class WaitFor
 {
-    /// <summary>A periodic timeout (gtasklet's <c>WaitForTimeout</c>): fires every <paramref name="period"/> from when
-    /// it is armed; see <see cref="TimeoutCondition"/>.</summary>
+    /// <summary>A periodic timeout: fires every <paramref name="period"/> from when it is armed; see
+    /// <see cref="TimeoutCondition"/>.</summary>
     /// <param name="period">The period: positive and finite.</param>
     /// <returns>A new, unarmed timeout.</returns>
     public static TimeoutCondition Timeout(TimeSpan period) => new(period);
@@ -29,13 +29,13 @@ public static class WaitFor
         return new TimeoutCondition(period, timeProvider);
     }
 
-    /// <summary>Fires when no other work is ready to run on the loop (gtasklet's <c>WaitForIdle</c>). Several idle
-    /// waiters take turns, one per idle moment. The event is <see langword="null"/>.</summary>
+    /// <summary>Fires when no other work is ready to run on the loop. Several idle waiters take turns, one per idle
+    /// moment. The event is <see langword="null"/>.</summary>
     /// <returns>A new condition.</returns>
     public static WaitCondition Idle() => new IdleCondition();
 
-    /// <summary>Fires when <paramref name="tasklet"/> finishes (gtasklet's <c>WaitForTasklet</c>); the event is its
-    /// return value. On a finished tasklet it fires asynchronously, never inline.</summary>
+    /// <summary>Fires when <paramref name="tasklet"/> finishes; the event is its return value. On a finished tasklet it
+    /// fires asynchronously, never inline.</summary>
     /// <param name="tasklet">The tasklet to wait for (not the waiting tasklet itself); it may run on another loop.</param>
     /// <returns>A new condition.</returns>
     public static WaitCondition Tasklet(Tasklet tasklet)
@@ -45,9 +45,9 @@ public static class WaitFor
     }
 
     /// <summary>
-    /// Fires when a message arrives (or is queued) that the wait accepts (gtasklet's <c>WaitForMessages</c>); the wait then
-    /// returns the <see cref="Message"/>. Each message name gets an action; a name in several lists gets the strongest
-    /// (discard beats defer beats accept); a name in none gets the tasklet's <see cref="Tasklets.Tasklet.DefaultMessageAction"/>
+    /// Fires when a message arrives (or is queued) that the wait accepts; the wait then returns the
+    /// <see cref="Message"/>. Each message name gets an action; a name in several lists gets the strongest (discard
+    /// beats defer beats accept); a name in none gets the tasklet's <see cref="Tasklets.Tasklet.DefaultMessageAction"/>
     /// (by default discarded with a warning log). Deferred messages stay queued in arrival order for a later wait.
     /// </summary>
     /// <param name="accept">Names to receive.</param>
@@ -67,9 +67,9 @@ public static class WaitFor
         return new TaskCondition(task);
     }
 
-    /// <summary>Fires when <paramref name="socket"/> has data to read, is at end of stream, or is in error
-    /// (gtasklet's <c>WaitForIO</c>); the event is the socket. Nothing is consumed. Readiness is checked afresh at each
-    /// wait once the previous readiness fired.</summary>
+    /// <summary>Fires when <paramref name="socket"/> has data to read, is at end of stream, or is in error; the event
+    /// is the socket. Nothing is consumed. Readiness is checked afresh at each wait once the previous readiness
+    /// fired.</summary>
     /// <param name="socket">A connected socket.</param>
     /// <returns>A new condition.</returns>
     public static WaitCondition Readable(Socket socket)
@@ -78,8 +78,8 @@ public static class WaitFor
         return new ReadableCondition(socket);
     }
 
-    /// <summary>Fires when a .NET event is raised (gtasklet's <c>WaitForSignal</c> on a GObject signal); the event is the
-    /// event arguments. The handler is subscribed while the condition is armed.</summary>
+    /// <summary>Fires when a .NET event is raised; the event is the event arguments. The handler is subscribed while
+    /// the condition is armed.</summary>
     /// <typeparam name="TArgs">The event arguments type.</typeparam>
     /// <param name="add">Subscribes the handler: <c>h => source.Changed += h</c>.</param>
     /// <param name="remove">Unsubscribes it: <c>h => source.Changed -= h</c>.</param>
@@ -91,8 +91,8 @@ public static class WaitFor
         return new EventCondition<TArgs>(add, remove);
     }
 
-    /// <summary>Fires when <paramref name="process"/> exits (gtasklet's <c>WaitForProcess</c>); the event is its exit
-    /// code. On an exited process it fires asynchronously.</summary>
+    /// <summary>Fires when <paramref name="process"/> exits; the event is its exit code. On an exited process it fires
+    /// asynchronously.</summary>
     /// <param name="process">A started process.</param>
     /// <returns>A new condition.</returns>
     public static WaitCondition ProcessExit(Process process)

@@ -9,6 +9,13 @@ namespace Steward.Hosting;
 /// within the shutdown budget, for the scopes' leases, reports those still open with their open sites, then closes the
 /// resource for good (exactly one shutdown).
 /// </summary>
+/// <remarks>
+/// <para>
+/// The host calls each lifecycle phase on every hosted service before the next phase: on start <c>StartingAsync</c>,
+/// <c>StartAsync</c>, <c>StartedAsync</c> in registration order; on stop <c>StoppingAsync</c>, <c>StopAsync</c>,
+/// <c>StoppedAsync</c> in reverse registration order. What this service does in each is said on the method.
+/// </para>
+/// </remarks>
 internal sealed partial class MultiOpenHostedService<T>(
     T resource, RunStateController controller, ShutdownBudget budget, TimeProvider clock, ILogger<T> logger)
     : IHostedLifecycleService
@@ -16,6 +23,7 @@ internal sealed partial class MultiOpenHostedService<T>(
 {
     private string? _hostSite; // where the host's own open was made, as OpenSites lists it
 
+    /// <summary>Opens the resource for the host, before any hosted service starts: a resource that cannot start fails the start.</summary>
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         // The host's open is never closed by its lease: the final DisposeAsync at stop closes it with the rest, so the
@@ -25,14 +33,19 @@ internal sealed partial class MultiOpenHostedService<T>(
         ResourcesLog.Opened(logger, resource.Name);
     }
 
+    /// <summary>Nothing.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Nothing.</summary>
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Nothing: the resource stays open while the workers and the other services stop.</summary>
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Nothing: every other hosted service stops before the resource closes.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Waits (within the budget) for the scopes' leases, reports those still open, then shuts the resource down once.</summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         // Scopes normally let go while the workers stop; a slow one gets what is left of the budget.

@@ -7,7 +7,7 @@ namespace Steward.Hosting;
 /// pause/resume for all or by name. Pausing is remembered across restarts until resumed.
 /// </summary>
 [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
-    Justification = "Pause/Resume are the RunState vocabulary (DESIGN.md); VB's Resume statement is not a concern here.")]
+    Justification = "Pause/Resume are the RunState vocabulary (RunState.Pause, RunState.Resume); VB's Resume statement is not a concern here.")]
 public interface IRunStateController
 {
     /// <summary>The host's RunState: started at ApplicationStarted, cancelled at ApplicationStopping; the workers' parent.</summary>

@@ -11,6 +11,13 @@ namespace Steward.Hosting;
 /// first), cancels the host RunState at ApplicationStopping, and waits for the workers within the shutdown budget,
 /// reporting (and abandoning, exit code 3) those that do not stop.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The host calls each lifecycle phase on every hosted service before the next phase: on start <c>StartingAsync</c>,
+/// <c>StartAsync</c>, <c>StartedAsync</c> in registration order; on stop <c>StoppingAsync</c>, <c>StopAsync</c>,
+/// <c>StoppedAsync</c> in reverse registration order. What this service does in each is said on the method.
+/// </para>
+/// </remarks>
 internal sealed partial class RunStateHostedService(
     WorkerCatalog catalog,
     RunStateController controller,
@@ -27,6 +34,7 @@ internal sealed partial class RunStateHostedService(
     private ITimer? _sampler;
     private CancellationTokenRegistration _stopping;
 
+    /// <summary>Attaches the RunStateBackgroundServices and arranges for ApplicationStopping to cancel the host RunState.</summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         foreach (var service in services.GetServices<IHostedService>().OfType<RunStateBackgroundService>())
@@ -42,8 +50,10 @@ internal sealed partial class RunStateHostedService(
         return Task.CompletedTask;
     }
 
+    /// <summary>Nothing: workers start only once every hosted service has started.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Starts the host RunState and one supervisor per enabled worker instance, unless the host is already stopping.</summary>
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         // The awkward edge first: a stop requested while the other services were starting (a slow resource open, a
@@ -91,6 +101,7 @@ internal sealed partial class RunStateHostedService(
         return Task.CompletedTask;
     }
 
+    /// <summary>Cancels the host RunState and waits for the workers within the shutdown budget, before any service's StopAsync.</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         // Workers stop first, before any hosted service's StopAsync: while they wind down they may still use the
@@ -108,8 +119,10 @@ internal sealed partial class RunStateHostedService(
         await budget.WaitAsync(Task.WhenAll(supervisors), cancellationToken);
     }
 
+    /// <summary>Nothing: the workers stopped in StoppingAsync.</summary>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Reports (and abandons, exit code 3) the worker instances that did not stop in time.</summary>
     public Task StoppedAsync(CancellationToken cancellationToken)
     {
         _sampler?.Dispose();

@@ -8,7 +8,14 @@ namespace Steward.Hosting;
 /// Runs the host's <see cref="TaskletLoop"/> (registered by <c>AddTasklets</c>) with the host: the configure callbacks
 /// spawn the tasklets once every hosted service has started; the stop stops the loop within the shutdown budget.
 /// </summary>
-internal sealed partial class TaskletHostService(
+/// <remarks>
+/// <para>
+/// The host calls each lifecycle phase on every hosted service before the next phase: on start <c>StartingAsync</c>,
+/// <c>StartAsync</c>, <c>StartedAsync</c> in registration order; on stop <c>StoppingAsync</c>, <c>StopAsync</c>,
+/// <c>StoppedAsync</c> in reverse registration order. What this service does in each is said on the method.
+/// </para>
+/// </remarks>
+internal sealed partial class TaskletHostedService(
     TaskletLoop loop,
     IEnumerable<TaskletSetup> setups,
     IServiceProvider services,
@@ -17,10 +24,13 @@ internal sealed partial class TaskletHostService(
     IHostApplicationLifetime lifetime,
     ILogger<TaskletLoop> logger) : IHostedLifecycleService
 {
+    /// <summary>Nothing.</summary>
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Nothing.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Spawns the configured tasklets, once every hosted service has started; nothing if the host is already stopping.</summary>
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         // The awkward edge first: a stop requested while the other services were starting (a slow resource open, a
@@ -49,8 +59,10 @@ internal sealed partial class TaskletHostService(
         return Task.CompletedTask;
     }
 
+    /// <summary>Nothing: the workers stop first.</summary>
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Stops the loop within the shutdown budget; past it, abandons the loop and records exit code 3.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         using var deadline = budget.CreateDeadline(cancellationToken);
@@ -70,5 +82,6 @@ internal sealed partial class TaskletHostService(
         }
     }
 
+    /// <summary>Nothing.</summary>
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -9,17 +9,27 @@ namespace Steward.Hosting;
 /// from the moment every hosted service has started until the stop, which closes the queue and drains the calls still
 /// pending (within the queue's <see cref="DeferredCallOptions.DrainTimeout"/>, bounded by the shutdown budget).
 /// </summary>
-internal sealed partial class DeferredCallsHostService<T>(
+/// <remarks>
+/// <para>
+/// The host calls each lifecycle phase on every hosted service before the next phase: on start <c>StartingAsync</c>,
+/// <c>StartAsync</c>, <c>StartedAsync</c> in registration order; on stop <c>StoppingAsync</c>, <c>StopAsync</c>,
+/// <c>StoppedAsync</c> in reverse registration order. What this service does in each is said on the method.
+/// </para>
+/// </remarks>
+internal sealed partial class DeferredCallsHostedService<T>(
     DeferredCalls<T> calls, RunStateController controller, ShutdownBudget budget, ILogger<DeferredCalls<T>> logger)
     : IHostedLifecycleService
     where T : class
 {
     private Task _processing = Task.CompletedTask;
 
+    /// <summary>Nothing: the queue accepts calls from construction on.</summary>
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Nothing.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Starts processing the queue, once every hosted service has started (so the handler's own dependencies are up).</summary>
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         _processing = calls.ProcessAsync(cancellationToken: CancellationToken.None); // ends when the stop closes the queue
@@ -27,8 +37,10 @@ internal sealed partial class DeferredCallsHostService<T>(
         return Task.CompletedTask;
     }
 
+    /// <summary>Nothing: the workers, which may still make calls while they wind down, stop first (in their StoppingAsync).</summary>
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Closes the queue and drains the pending calls within the shutdown budget; past it, records exit code 3.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var pending = calls.PendingCount;
@@ -53,5 +65,6 @@ internal sealed partial class DeferredCallsHostService<T>(
         DeferredHostingLog.Drained(logger, calls.Name, pending);
     }
 
+    /// <summary>Nothing.</summary>
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

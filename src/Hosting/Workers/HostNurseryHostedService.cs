@@ -10,7 +10,14 @@ namespace Steward.Hosting;
 /// host with exit code 1; the stop closes it (cancels and awaits its children, within the shutdown budget) after the
 /// workers have stopped, so a worker winding down can still start or await children.
 /// </summary>
-internal sealed partial class HostNurseryService(
+/// <remarks>
+/// <para>
+/// The host calls each lifecycle phase on every hosted service before the next phase: on start <c>StartingAsync</c>,
+/// <c>StartAsync</c>, <c>StartedAsync</c> in registration order; on stop <c>StoppingAsync</c>, <c>StopAsync</c>,
+/// <c>StoppedAsync</c> in reverse registration order. What this service does in each is said on the method.
+/// </para>
+/// </remarks>
+internal sealed partial class HostNurseryHostedService(
     TaskNursery nursery, RunStateController controller, ShutdownBudget budget, ILogger<TaskNursery> logger)
     : IHostedService
 {
@@ -46,8 +53,10 @@ internal sealed partial class HostNurseryService(
         }
     }
 
+    /// <summary>Nothing: the nursery is open from its creation.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Closes the nursery within the shutdown budget (after the workers stopped, in their StoppingAsync); past it, abandons the close and records exit code 3.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // CloseAsync observes the failures (each was already handled by the ChildFailed handler), so the container's later
