@@ -1,3 +1,5 @@
+using Steward.Diagnostics;
+
 namespace Steward.Deferred;
 
 // DeferredCalls: reporting calls that failed with nobody waiting for them.
@@ -11,6 +13,7 @@ public partial class DeferredCalls<T>
         }
 
         DeferredCallsLog.OnewayFailed(_logger, Name, name, exception);
+        StewardMetrics.CallFailed(Name, sync: false);
         var handlers = OnewayFailed;
         if (handlers is null)
         {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Steward.Diagnostics;
 
 namespace Steward.Deferred;
 
@@ -81,20 +83,34 @@ public partial class DeferredCalls<T>
 
         private CancellationToken CallerToken => _limits?.CallerToken ?? default;
 
-        /// <summary>Starts the timeout and links the caller's token; before the call is queued.</summary>
-        public void Arm(TimeSpan? timeout, CancellationToken callerToken)
+        /// <summary>
+        /// Starts the timeout, links the caller's token and, when <paramref name="traced"/>, captures the caller's activity
+        /// context for the call's span; before the call is queued.
+        /// </summary>
+        public void Arm(TimeSpan? timeout, bool traced, CancellationToken callerToken)
         {
-            if (timeout is null && !callerToken.CanBeCanceled)
+            if (timeout is null && !callerToken.CanBeCanceled && !traced)
             {
-                return; // nothing can abandon it: no timer, no registration, no side object
+                return; // nothing can abandon it and nobody traces it: no timer, no registration, no side object
             }
 
-            var limits = new CallLimits(
-                timeout,
-                timeout is { } delay ? new CancellationTokenSource(delay, _owner._timeProvider) : new CancellationTokenSource(),
-                callerToken);
+            var source = timeout is { } delay ? new CancellationTokenSource(delay, _owner._timeProvider)
+                : callerToken.CanBeCanceled ? new CancellationTokenSource()
+                : null;
+            var limits = new CallLimits(timeout, source, callerToken);
+            if (traced)
+            {
+                limits.Traced = true;
+                limits.Parent = Activity.Current?.Context ?? default;
+            }
+
             _limits = limits;
-            limits.Source.Token.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).OnCancelled(), this);
+            if (source is null)
+            {
+                return;
+            }
+
+            source.Token.UnsafeRegister(static state => ((QueuedCall<TResult>)state!).OnCancelled(), this);
             if (callerToken.CanBeCanceled)
             {
                 limits.CallerRegistration =
@@ -105,6 +121,27 @@ public partial class DeferredCalls<T>
         public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Pending) == Pending;
 
         public ValueTask Run(T target, CancellationToken fallbackToken)
+        {
+            // Its span, under the caller's context, is current while the call's synchronous part runs (its continuations
+            // keep it); the processing flow's own current activity is put back once that part has returned.
+            if (_limits is not { Traced: true } traced)
+            {
+                return RunCore(target, fallbackToken);
+            }
+
+            var previous = Activity.Current;
+            traced.Span = StewardMetrics.StartCall(_owner.Name, _name, traced.Parent);
+            try
+            {
+                return RunCore(target, fallbackToken);
+            }
+            finally
+            {
+                Activity.Current = previous;
+            }
+        }
+
+        private ValueTask RunCore(T target, CancellationToken fallbackToken)
         {
             try
             {
@@ -120,7 +157,7 @@ public partial class DeferredCalls<T>
                         return default;
                     case CallShape.AsyncFunction:
                         var pending = Unsafe.As<Func<T, CancellationToken, ValueTask<TResult>>>(_call)(
-                            target, _limits?.Source.Token ?? fallbackToken);
+                            target, _limits?.Source?.Token ?? fallbackToken);
                         if (pending.IsCompletedSuccessfully)
                         {
                             // Completed: reading the result does not block.
@@ -131,7 +168,7 @@ public partial class DeferredCalls<T>
                         return AwaitAsync(pending);
                     default:
                         var pendingVoid = Unsafe.As<Func<T, CancellationToken, ValueTask>>(_call)(
-                            target, _limits?.Source.Token ?? fallbackToken);
+                            target, _limits?.Source?.Token ?? fallbackToken);
                         if (pendingVoid.IsCompletedSuccessfully)
                         {
                             pendingVoid.GetAwaiter().GetResult();
@@ -179,7 +216,7 @@ public partial class DeferredCalls<T>
             if (_limits is { } limits)
             {
                 limits.CallerRegistration.Dispose();
-                limits.Source.Dispose();
+                limits.Source?.Dispose();
             }
         }
 
@@ -210,6 +247,11 @@ public partial class DeferredCalls<T>
                 : new TimeoutException(
                     $"DeferredCalls '{_owner.Name}': call '{_name}' timed out after {limits.Timeout!.Value.TotalMilliseconds:0.###} ms "
                     + (started ? "while running; its token was cancelled." : "before it started; it will never run."));
+            if (!callerCancelled)
+            {
+                StewardMetrics.CallTimedOut(_owner.Name);
+            }
+
             if (!TryAbandon(reason) && Volatile.Read(ref _state) == Running)
             {
                 Complete(reason); // running: the token is cancelled now; the caller is released at once
@@ -220,7 +262,7 @@ public partial class DeferredCalls<T>
         {
             try
             {
-                _limits?.Source.Cancel();
+                _limits?.Source?.Cancel();
             }
             catch (ObjectDisposedException)
             {
@@ -248,16 +290,27 @@ public partial class DeferredCalls<T>
         private void Succeed(TResult result)
         {
             Volatile.Write(ref _state, Finished);
+            EndSpan(null);
             TrySetResult(result); // false if the caller gave up meanwhile: the result is discarded
         }
 
         private void Fail(Exception exception)
         {
             Volatile.Write(ref _state, Finished);
+            StewardMetrics.CallFailed(_owner.Name, sync: true);
+            EndSpan(exception);
             if (!TrySetException(exception))
             {
                 // The caller gave up (timeout, cancellation or close) while it ran: nobody else will see this.
                 _owner.OnFailedAfterCallerLeft(_name, exception);
+            }
+        }
+
+        private void EndSpan(Exception? failure)
+        {
+            if (_limits is { Span: { } span })
+            {
+                StewardMetrics.EndCall(span, failure);
             }
         }
 
@@ -287,17 +340,27 @@ public partial class DeferredCalls<T>
         }
     }
 
-    /// <summary>What a sync call with a timeout or a cancellable token needs besides the call itself.</summary>
-    private sealed class CallLimits(TimeSpan? timeout, CancellationTokenSource source, CancellationToken callerToken)
+    /// <summary>What a sync call with a timeout, a cancellable token or a listener to its span needs besides the call
+    /// itself.</summary>
+    private sealed class CallLimits(TimeSpan? timeout, CancellationTokenSource? source, CancellationToken callerToken)
     {
+        /// <summary>Whether the call gets a span (somebody listened when it was queued).</summary>
+        public bool Traced { get; set; }
+
+        /// <summary>The caller's activity context when the call was queued: the parent of the call's span.</summary>
+        public ActivityContext Parent { get; set; }
+
+        /// <summary>The call's span while it runs.</summary>
+        public Activity? Span { get; set; }
+
         /// <summary>The caller's token (default when only a timeout was given).</summary>
         public CancellationToken CallerToken { get; } = callerToken;
 
         /// <summary>The caller's timeout, for the message; null when only a token was given.</summary>
         public TimeSpan? Timeout { get; } = timeout;
 
-        /// <summary>The call's own token: cancelled by its timeout or by its caller's token.</summary>
-        public CancellationTokenSource Source { get; } = source;
+        /// <summary>The call's own token: cancelled by its timeout or by its caller's token; null when it has neither.</summary>
+        public CancellationTokenSource? Source { get; } = source;
 
         /// <summary>The link from the caller's token to <see cref="Source"/>; disposed by <c>Release</c>.</summary>
         public CancellationTokenRegistration CallerRegistration { get; set; }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Steward.Diagnostics;
 
 namespace Steward.Deferred;
 
@@ -51,6 +53,11 @@ public partial class DeferredCalls<T>
     private ValueTask Execute(in DeferredEntry entry)
     {
         Volatile.Write(ref _hot.RunningName, entry.Name);
+        if (StewardMetrics.TimingCalls)
+        {
+            _hot.CallStarted = Stopwatch.GetTimestamp();
+        }
+
         var pending = entry.Kind switch
         {
             DeferredEntry.OnewayKind => RunOneway(Unsafe.As<Action<T>>(entry.Work), entry.Name),
@@ -85,6 +92,12 @@ public partial class DeferredCalls<T>
     private void EndCall(in DeferredEntry entry)
     {
         Volatile.Write(ref _hot.RunningName, null);
+        if (_hot.CallStarted != 0)
+        {
+            StewardMetrics.CallEnded(Name, entry.IsSync, _hot.CallStarted);
+            _hot.CallStarted = 0;
+        }
+
         if (_hot.RunningMarker is { } marker)
         {
             marker.Finish();

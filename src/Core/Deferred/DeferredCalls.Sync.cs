@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward.Deferred;
@@ -243,7 +244,7 @@ public partial class DeferredCalls<T>
 
         // Armed before it is queued, so the processor never sees it without its token. An abandon that fires before
         // the enqueue is counted as removed before Enqueue counts it as queued; the two cancel out.
-        queued.Arm(timeout, cancellationToken);
+        queued.Arm(timeout, StewardMetrics.TracingCalls, cancellationToken);
         Enqueue(new DeferredEntry(queued, name, KindOf(shape), queued.HoldsSlot));
         return queued.Task;
     }
@@ -273,6 +274,7 @@ public partial class DeferredCalls<T>
                 throw ClosedFor(name);
             }
 
+            StewardMetrics.CallTimedOut(Name);
             throw new TimeoutException(
                 $"DeferredCalls '{Name}': call '{name}' timed out after {timeout!.Value.TotalMilliseconds:0.###} ms waiting "
                 + $"for room (capacity {_capacity}); it never ran.");
@@ -285,7 +287,8 @@ public partial class DeferredCalls<T>
         }
 
         queued.HoldsSlot = true;
-        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null, cancellationToken);
+        queued.Arm(timeout is { } total ? Max(total - _timeProvider.GetElapsedTime(started), TimeSpan.FromTicks(1)) : null,
+            StewardMetrics.TracingCalls, cancellationToken);
         Enqueue(new DeferredEntry(queued, name, KindOf(shape), holdsSlot: true));
         return await queued.Task.ConfigureAwait(false);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+
 namespace Steward.Deferred;
 
 // DeferredCalls: how a pass takes its next call (budget, whitelist, calls set aside) and claims it for running.

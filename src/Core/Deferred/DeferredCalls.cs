@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward.Deferred;
@@ -34,7 +35,7 @@ namespace Steward.Deferred;
 /// </para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public partial class DeferredCalls<T> : IAsyncDisposable
+public partial class DeferredCalls<T> : IAsyncDisposable, IObservedQueue
     where T : class
 {
     // _phase values. Open → Draining (DisposeAsync began: new calls are rejected, queued ones still run) → Closed
@@ -129,6 +130,7 @@ public partial class DeferredCalls<T> : IAsyncDisposable
         _timeProvider = options.TimeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _slots = options.Capacity > 0 ? new SemaphoreSlim(options.Capacity, options.Capacity) : null;
+        StewardMetrics.Track(this); // the queue-size gauge, for as long as the handler is alive
     }
 
     /// <summary>

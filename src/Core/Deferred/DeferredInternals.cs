@@ -35,6 +35,11 @@ internal struct DeferredHotFields
     [FieldOffset((2 * Padding) + 24)]
     public object? RunningSync;
 
+    /// <summary>When the running call started (a <c>Stopwatch</c> timestamp), while its duration is recorded; 0 otherwise.
+    /// The processor's.</summary>
+    [FieldOffset((2 * Padding) + 32)]
+    public long CallStarted;
+
     /// <summary>1 while the idle processing loop is about to wait or waiting; written by the processor and by the producer
     /// that wakes it, so on a line of its own, away from the fields both only read.</summary>
     [FieldOffset(3 * Padding)]

@@ -76,9 +76,11 @@ internal sealed class NurseryChildren
         return [.. all];
     }
 
-    /// <summary>Moves every child to <paramref name="target"/>, owned by <paramref name="owner"/> from then on.</summary>
-    public void MoveTo(NurseryChildren target, TaskNursery owner)
+    /// <summary>Moves every child to <paramref name="target"/>, owned by <paramref name="owner"/> from then on; returns how
+    /// many moved (each under its shard's lock, so a child that ends meanwhile is counted by exactly one owner).</summary>
+    public int MoveTo(NurseryChildren target, TaskNursery owner)
     {
+        var total = 0;
         for (var i = 0; i < ShardCount; i++)
         {
             // Lock order: source shard, then target shard (only PopAll holds two).
@@ -90,9 +92,12 @@ internal sealed class NurseryChildren
                     _shards[i].Children.MoveTo(ref target._shards[i].Children, owner);
                     Interlocked.Add(ref target._running, moved);
                     Interlocked.Add(ref _running, -moved);
+                    total += moved;
                 }
             }
         }
+
+        return total;
     }
 
     private Shard ShardOf(NurseryChild child) => _shards[(int)(child.Id & (ShardCount - 1))];

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward.Nurseries;
@@ -68,6 +69,7 @@ public partial class TaskNursery
     public TaskNursery PopAll()
     {
         var successor = new TaskNursery(policy: _policy, logger: _logger);
+        int moved;
         lock (_lock)
         {
             if (_closing)
@@ -79,11 +81,13 @@ public partial class TaskNursery
             // Lock order: the old owner, then the new one (only PopAll holds two).
             lock (successor._lock)
             {
-                _children.MoveTo(successor._children, successor);
+                moved = _children.MoveTo(successor._children, successor);
                 successor._exits = _exits.PopAll();
             }
         }
 
+        StewardMetrics.NurseryChildren(Name, -moved);
+        StewardMetrics.NurseryChildren(successor.Name, moved);
         return successor;
     }
 

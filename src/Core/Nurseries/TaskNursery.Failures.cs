@@ -1,3 +1,5 @@
+using Steward.Diagnostics;
+
 namespace Steward.Nurseries;
 
 // TaskNursery: a child's end, and its failure handled by the nursery's policy.
@@ -18,8 +20,10 @@ public partial class TaskNursery
         }
         while (running < 0);
 
+        StewardMetrics.NurseryChildren(owner.Name, -1);
         if (failure is not null)
         {
+            StewardMetrics.NurseryChildFailed(owner.Name);
             owner.ReportFailure(child, failure);
         }
 

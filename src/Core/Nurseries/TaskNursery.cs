@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Steward.Coordination;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward.Nurseries;
@@ -186,6 +187,7 @@ public sealed partial class TaskNursery : IAsyncDisposable
             ThrowIfClosed($"start '{child.Name}'");
         }
 
+        StewardMetrics.NurseryChildren(Name, +1);
         child.Launch();
         return child;
     }

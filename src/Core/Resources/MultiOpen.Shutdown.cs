@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Steward.Diagnostics;
 
 namespace Steward;
 
@@ -33,7 +34,7 @@ public partial class MultiOpen
                         break;
                     default:
                         // Lock-free closers that lose this race see 0 and take the slow path, which is quiet for leases.
-                        Interlocked.Exchange(ref _count, 0);
+                        CountOpens(-Interlocked.Exchange(ref _count, 0));
                         closing = BeginShutdown(new Closer(new CallSite("", 0, nameof(DisposeAsync)), ByLease: false));
                         break;
                 }
@@ -69,6 +70,7 @@ public partial class MultiOpen
             var seen = Interlocked.CompareExchange(ref _count, count - 1, count);
             if (seen == count)
             {
+                CountOpens(-1);
                 if (stealFor is { } site)
                 {
                     ReleaseTicketFor(site, generation);
@@ -97,6 +99,7 @@ public partial class MultiOpen
                 {
                     if (Interlocked.CompareExchange(ref _count, count - 1, count) == count)
                     {
+                        CountOpens(-1);
                         remaining = count - 1;
                         break;
                     }
@@ -106,6 +109,7 @@ public partial class MultiOpen
                     // A lock-free opener may move 1 -> 2 meanwhile; then this is not the final close after all.
                     if (Interlocked.CompareExchange(ref _count, 0, 1) == 1)
                     {
+                        CountOpens(-1);
                         closing = BeginShutdown(closer);
                     }
                 }
@@ -152,6 +156,7 @@ public partial class MultiOpen
     private async ValueTask ShutdownAsync(Cycle cycle)
     {
         Exception? failure = null;
+        var started = StewardMetrics.StartTiming();
         try
         {
             await cycle.Shutdown!.DisposeAsync().ConfigureAwait(false);
@@ -160,6 +165,8 @@ public partial class MultiOpen
         {
             failure = ex;
         }
+
+        StewardMetrics.ShutdownEnded(Name, started);
 
         TaskCompletionSource done;
         TaskCompletionSource? joiners;

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Steward.Coordination;
+using Steward.Diagnostics;
 
 namespace Steward;
 
@@ -15,6 +16,11 @@ public partial class MultiOpen
             var seen = Interlocked.CompareExchange(ref _count, count + 1, count);
             if (seen == count)
             {
+                if (StewardMetrics.CountingOpens)
+                {
+                    StewardMetrics.Opens(Name, +1);
+                }
+
                 return true;
             }
 
@@ -53,6 +59,7 @@ public partial class MultiOpen
                     case Phase.Open:
                         // _count >= 1 while Open, and only a holder of _lock may take it to 0.
                         Interlocked.Increment(ref _count);
+                        CountOpens(+1);
                         return;
                     case Phase.Closed:
                         toStart = _cycle = new Cycle();
@@ -89,6 +96,7 @@ public partial class MultiOpen
     {
         var shutdown = new AsyncExitStack();
         Exception? failure = null;
+        var started = StewardMetrics.StartTiming();
         try
         {
             await StartupAsync(shutdown, cancellationToken).ConfigureAwait(false);
@@ -97,6 +105,8 @@ public partial class MultiOpen
         {
             failure = ex;
         }
+
+        StewardMetrics.StartupEnded(Name, started);
 
         if (failure is not null)
         {
@@ -124,6 +134,7 @@ public partial class MultiOpen
                 _isClosing = false;
                 _isClosed = false;
                 Volatile.Write(ref _count, cycle.Pending); // >= 1: this opener counts itself
+                CountOpens(cycle.Pending);
             }
             else
             {

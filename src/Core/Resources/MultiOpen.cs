@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Steward.Coordination;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward;
@@ -260,5 +261,14 @@ public abstract partial class MultiOpen : IAsyncDisposable
         Debug.Assert((_phase == Phase.Open) == (Volatile.Read(ref _count) > 0), "_count > 0 exactly while Open");
         Debug.Assert((_shutdownDone is not null) == (_phase == Phase.ShuttingDown), "_shutdownDone exists exactly while ShuttingDown");
         Debug.Assert((_cycle is not null) == (_phase != Phase.Closed), "a cycle exists exactly while not Closed");
+    }
+
+    /// <summary>Reports a change of the live opens to <c>steward.multiopen.opens.active</c>, when anybody listens.</summary>
+    private void CountOpens(int delta)
+    {
+        if (StewardMetrics.CountingOpens)
+        {
+            StewardMetrics.Opens(Name, delta);
+        }
     }
 }

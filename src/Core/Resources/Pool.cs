@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward;
@@ -18,7 +19,7 @@ namespace Steward;
 /// </remarks>
 /// <typeparam name="T">The pooled type.</typeparam>
 [DebuggerDisplay("Pool<{typeof(T).Name,nq}>: {Available} available of {MaxSize}, {Created} created")]
-public sealed class Pool<T> : IDisposable
+public sealed class Pool<T> : IDisposable, IObservedPool
     where T : class
 {
     private readonly Func<T> _factory;
@@ -35,15 +36,21 @@ public sealed class Pool<T> : IDisposable
     /// <summary>Creates a pool.</summary>
     /// <param name="factory">Makes a new item when none is available. It must not return <see langword="null"/>.</param>
     /// <param name="maxSize">How many returned items to keep for reuse; 0 keeps every returned item.</param>
+    /// <param name="name">A name for telemetry (<c>steward.pool.name</c>); defaults to the item type's name.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
-    public Pool(Func<T> factory, int maxSize = 4)
+    public Pool(Func<T> factory, int maxSize = 4, string? name = null)
     {
         Guard.NotNull(factory, typeof(Pool<T>));
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         _factory = factory;
         MaxSize = maxSize;
+        Name = name ?? typeof(T).Name;
         _maxQueued = maxSize == 0 ? int.MaxValue : maxSize - 1;
+        StewardMetrics.Track(this); // the items-available gauge, for as long as the pool is alive
     }
+
+    /// <summary>The pool's name, for telemetry.</summary>
+    public string Name { get; }
 
     /// <summary>How many returned items are kept for reuse; 0 means no limit.</summary>
     public int MaxSize { get; }
@@ -162,6 +169,7 @@ public sealed class Pool<T> : IDisposable
 
         item = _factory() ?? throw new InvalidOperationException($"The factory of Pool<{typeof(T).Name}> returned null.");
         Interlocked.Increment(ref _created);
+        StewardMetrics.PoolItemCreated(Name);
         return item;
     }
 

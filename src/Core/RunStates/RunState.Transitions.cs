@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using Steward.Diagnostics;
 using static Steward.RunStateTransitionTable;
 
 namespace Steward;
@@ -66,6 +67,7 @@ public partial class RunState
 
         if (change is not null)
         {
+            StewardMetrics.RunStateTransition(Name, change.From, change.To);
             Raise(StateChanged, change, ref errors);
         }
 
@@ -102,6 +104,7 @@ public partial class RunState
         }
 
         List<Exception>? errors = null;
+        StewardMetrics.RunStateTransition(Name, change.From, change.To);
         Raise(StateChanged, change, ref errors);
         ThrowIfAny(errors);
     }
@@ -130,6 +133,7 @@ public partial class RunState
 
         gate?.TrySetResult();
         List<Exception>? errors = null;
+        StewardMetrics.RunStateTransition(Name, change.From, change.To);
         Raise(StateChanged, change, ref errors);
         ThrowIfAny(errors);
     }
@@ -180,6 +184,7 @@ public partial class RunState
         }
 
         List<Exception>? errors = null;
+        StewardMetrics.RunStateTransition(Name, change.From, change.To);
         Raise(StateChanged, change, ref errors);
         Raise(Started, this, ref errors);
 
@@ -228,6 +233,7 @@ public partial class RunState
         gate?.TrySetResult();
         _parent?.DetachChild(this);
         List<Exception>? errors = null;
+        StewardMetrics.RunStateTransition(Name, change.From, change.To);
         Raise(StateChanged, change, ref errors);
         Raise(Stopped, this, ref errors);
         ThrowIfAny(errors);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Steward.Diagnostics;
 
 namespace Steward.StateMachines;
 
@@ -102,6 +103,7 @@ public sealed class StateMachineRun
         }
 
         StateMachineLog.Transitioned(_logger, MachineName, from ?? "(start)", to);
+        StewardMetrics.StateMachineTransition(MachineName, from, to);
         Notify(_observer, from, to);
         Notify(Transitioned, from, to);
     }

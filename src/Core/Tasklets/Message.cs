@@ -23,6 +23,9 @@ public sealed record Message(string Name, object? Value = null)
     /// <summary>The receiving tasklet: required by <see cref="Tasklet.SendAsync"/>; set by <see cref="Tasklet.Post"/>.</summary>
     public Tasklet? Dest { get; set; }
 
+    /// <summary>Whether a wait has deferred this message already (it is counted as deferred once).</summary>
+    internal bool WasDeferred { get; set; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"Message '{Name}'{(Value is null ? "" : $" = {Value}")} from {Sender?.Name ?? "(outside)"} to {Dest?.Name ?? "(none)"}";

@@ -1,3 +1,4 @@
+using Steward.Diagnostics;
 using Steward.Support;
 
 namespace Steward.Tasklets;
@@ -85,7 +86,9 @@ public sealed partial class Tasklet
 
         if (_waiting && _messages is { } messages)
         {
-            switch (ActionFor(messages, message))
+            var action = ActionFor(messages, message);
+            CountMessage(message, action);
+            switch (action)
             {
                 case MessageAction.Accept:
                     messages.SetEvent(message);
@@ -120,7 +123,9 @@ public sealed partial class Tasklet
         for (var i = 0; i < _inbox.Count;)
         {
             var message = _inbox[i];
-            switch (ActionFor(messages, message))
+            var action = ActionFor(messages, message);
+            CountMessage(message, action);
+            switch (action)
             {
                 case MessageAction.Accept:
                     _inbox.RemoveAt(i);
@@ -135,6 +140,29 @@ public sealed partial class Tasklet
         }
 
         return null;
+    }
+
+    /// <summary>Counts what a wait did with a message (<c>steward.tasklet.messages</c>): a message a wait defers is
+    /// counted once, however many later waits leave it queued.</summary>
+    private static void CountMessage(Message message, MessageAction action)
+    {
+        switch (action)
+        {
+            case MessageAction.Accept:
+                StewardMetrics.TaskletMessage("accept");
+                break;
+            case MessageAction.Discard:
+                StewardMetrics.TaskletMessage("discard");
+                break;
+            default:
+                if (!message.WasDeferred)
+                {
+                    message.WasDeferred = true;
+                    StewardMetrics.TaskletMessage("defer");
+                }
+
+                break;
+        }
     }
 
     private MessageAction ActionFor(MessagesCondition messages, Message message)
