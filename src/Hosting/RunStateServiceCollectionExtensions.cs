@@ -65,6 +65,7 @@ public static class RunStateServiceCollectionExtensions
         services.TryAddSingleton<IRunStateController>(sp => sp.GetRequiredService<RunStateController>());
         services.TryAddSingleton<StewardSettings>();
         services.TryAddSingleton<ShutdownBudget>();
+        services.TryAddSingleton<HostTelemetry>();
         services.AddHostedService<RunStateHostedService>();
         services.AddSingleton<IHostLifetime, StewardLifetime>();
         return new RunStateBuilder(services, catalog);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Steward.Support;
 using A = Steward.Diagnostics.StewardTelemetry.Attributes;
 using I = Steward.Diagnostics.StewardTelemetry.Instruments;
 

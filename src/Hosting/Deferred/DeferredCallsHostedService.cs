@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Steward.Deferred;
+using Steward.Diagnostics;
 
 namespace Steward.Hosting;
 
@@ -17,7 +18,7 @@ namespace Steward.Hosting;
 /// </para>
 /// </remarks>
 internal sealed partial class DeferredCallsHostedService<T>(
-    DeferredCalls<T> calls, RunStateController controller, ShutdownBudget budget, ILogger<DeferredCalls<T>> logger)
+    DeferredCalls<T> calls, RunStateController controller, ShutdownBudget budget, HostTelemetry telemetry, ILogger<DeferredCalls<T>> logger)
     : IHostedLifecycleService
     where T : class
 {
@@ -42,6 +43,18 @@ internal sealed partial class DeferredCallsHostedService<T>(
 
     /// <summary>Closes the queue and drains the pending calls within the shutdown budget; past it, records exit code 3.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            telemetry.Stage(HostTelemetry.DeferredCallsDrained, StewardTelemetry.Attributes.HandlerName, calls.Name);
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
     {
         var pending = calls.PendingCount;
         var drained = calls.DisposeAsync().AsTask(); // rejects new calls, ends the pass, drains what is pending

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Steward.Diagnostics;
 
 namespace Steward.Hosting;
 
@@ -17,7 +18,7 @@ namespace Steward.Hosting;
 /// </para>
 /// </remarks>
 internal sealed partial class MultiOpenHostedService<T>(
-    T resource, RunStateController controller, ShutdownBudget budget, TimeProvider clock, ILogger<T> logger)
+    T resource, RunStateController controller, ShutdownBudget budget, TimeProvider clock, HostTelemetry telemetry, ILogger<T> logger)
     : IHostedLifecycleService
     where T : MultiOpen
 {
@@ -47,6 +48,18 @@ internal sealed partial class MultiOpenHostedService<T>(
 
     /// <summary>Waits (within the budget) for the scopes' leases, reports those still open, then shuts the resource down once.</summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CloseForGoodAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            telemetry.Stage(HostTelemetry.ResourcesClosed, StewardTelemetry.Attributes.ResourceName, resource.Name);
+        }
+    }
+
+    private async Task CloseForGoodAsync(CancellationToken cancellationToken)
     {
         // Scopes normally let go while the workers stop; a slow one gets what is left of the budget.
         // The poll runs on the host's clock; the budget (real time) and the stop token bound each wait, so a clock whose

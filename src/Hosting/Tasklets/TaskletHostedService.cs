@@ -22,6 +22,7 @@ internal sealed partial class TaskletHostedService(
     RunStateController controller,
     ShutdownBudget budget,
     IHostApplicationLifetime lifetime,
+    HostTelemetry telemetry,
     ILogger<TaskletLoop> logger) : IHostedLifecycleService
 {
     /// <summary>Nothing.</summary>
@@ -79,6 +80,10 @@ internal sealed partial class TaskletHostedService(
         catch (Exception ex)
         {
             TaskletHostingLog.StopFailed(logger, loop.Name, ex);
+        }
+        finally
+        {
+            telemetry.Stage(HostTelemetry.TaskletsDrained);
         }
     }
 

@@ -18,7 +18,7 @@ namespace Steward.Hosting;
 /// </para>
 /// </remarks>
 internal sealed partial class HostNurseryHostedService(
-    TaskNursery nursery, RunStateController controller, ShutdownBudget budget, ILogger<TaskNursery> logger)
+    TaskNursery nursery, RunStateController controller, ShutdownBudget budget, HostTelemetry telemetry, ILogger<TaskNursery> logger)
     : IHostedService
 {
     /// <summary>
@@ -82,6 +82,10 @@ internal sealed partial class HostNurseryHostedService(
             }
 
             controller.RecordExitCode(StewardExitCodes.Failure, $"the host nursery '{nursery.Name}' closed with {ex.InnerExceptions.Count} failure(s)");
+        }
+        finally
+        {
+            telemetry.Stage(HostTelemetry.NurseryClosed);
         }
     }
 }

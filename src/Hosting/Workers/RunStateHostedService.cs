@@ -27,16 +27,20 @@ internal sealed partial class RunStateHostedService(
     IHostApplicationLifetime lifetime,
     IOptions<HostOptions> hostOptions,
     IServiceProvider services,
+    HostTelemetry telemetry,
     ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger("Steward.Hosting.Workers");
     private readonly List<(WorkerInstance Instance, Task Supervisor)> _supervisors = [];
     private ITimer? _sampler;
     private CancellationTokenRegistration _stopping;
+    private CancellationTokenRegistration _stopped;
 
     /// <summary>Attaches the RunStateBackgroundServices and arranges for ApplicationStopping to cancel the host RunState.</summary>
     public Task StartingAsync(CancellationToken cancellationToken)
     {
+        telemetry.StartBegan();
+        HostingMetrics.Track(controller);
         foreach (var service in services.GetServices<IHostedService>().OfType<RunStateBackgroundService>())
         {
             service.Attach(controller, hostOptions.Value.BackgroundServiceExceptionBehavior == BackgroundServiceExceptionBehavior.StopHost);
@@ -44,9 +48,13 @@ internal sealed partial class RunStateHostedService(
 
         _stopping = lifetime.ApplicationStopping.Register(() =>
         {
+            telemetry.StopBegan();
             controller.Host.Cancel(); // first: cancels every worker's RunState, children of this one
             budget.Begin();
         });
+
+        // After every hosted service's StoppedAsync: the stop's activity ends with the exit code decided so far.
+        _stopped = lifetime.ApplicationStopped.Register(() => telemetry.StopEnded(controller.ExitCode));
         return Task.CompletedTask;
     }
 
@@ -62,6 +70,7 @@ internal sealed partial class RunStateHostedService(
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             WorkersLog.NotStarted(_logger);
+            telemetry.StartEnded(0);
             return Task.CompletedTask;
         }
 
@@ -73,6 +82,7 @@ internal sealed partial class RunStateHostedService(
         {
             controller.Host.Cancel();
             WorkersLog.NotStarted(_logger);
+            telemetry.StartEnded(0);
             return Task.CompletedTask;
         }
 
@@ -96,6 +106,7 @@ internal sealed partial class RunStateHostedService(
         }
 
         WorkersLog.Started(_logger, _supervisors.Count, catalog.Workers.Count);
+        telemetry.StartEnded(_supervisors.Count);
         _sampler = controller.Clock.CreateTimer(static self => ((RunStateHostedService)self!).SampleCheckpoints(), this,
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
@@ -108,6 +119,7 @@ internal sealed partial class RunStateHostedService(
         // deferred calls, the tasklet loop, the host nursery and the resources, which stop after them. The host
         // RunState is cancelled here too (idempotent) in case this runs before ApplicationStopping. Whatever is still
         // running once the budget is spent is reported in StoppedAsync.
+        telemetry.StopBegan();
         controller.Host.Cancel();
         budget.Begin();
         var supervisors = new Task[_supervisors.Count];
@@ -117,6 +129,7 @@ internal sealed partial class RunStateHostedService(
         }
 
         await budget.WaitAsync(Task.WhenAll(supervisors), cancellationToken);
+        telemetry.Stage(HostTelemetry.WorkersDrained);
     }
 
     /// <summary>Nothing: the workers stopped in StoppingAsync.</summary>
@@ -166,6 +179,7 @@ internal sealed partial class RunStateHostedService(
     {
         _sampler?.Dispose();
         _stopping.Dispose();
+        _stopped.Dispose();
     }
 
     private void SampleCheckpoints()

@@ -77,6 +77,7 @@ internal sealed partial class WorkerSupervisor(
             }
 
             instance.RecordRestart();
+            HostingMetrics.Restarted(instance.Name);
         }
 
         instance.SetHealth(WorkerHealth.Stopped);
@@ -93,6 +94,19 @@ internal sealed partial class WorkerSupervisor(
         var runState = instance.RunState;
         IRunStateWorker? worker = null;
         var owned = false;
+        Exception? failure = null;
+        var startedAt = HostingMetrics.RunStarting();
+
+        // The run's logging scope and activity hold for everything the run does, the worker's creation included: the
+        // worker's own logs carry WorkerName, WorkerInstance and the run's trace.
+        using var logScope = logger.BeginScope(new WorkerLogScope(instance.Name, instance.Index));
+        var activity = HostingMetrics.StartRun(instance.Name, instance.Index, instance.Restarts);
+        Action<RunStateTransition>? onTransition = activity is null ? null : t => HostingMetrics.Transition(activity, t);
+        if (onTransition is not null)
+        {
+            runState.StateChanged += onTransition;
+        }
+
         var scope = scopes.CreateAsyncScope();
         try
         {
@@ -111,17 +125,19 @@ internal sealed partial class WorkerSupervisor(
                 WorkersLog.StopHandlersFailed(logger, Worker, handlerFailure); // a StateChanged or Stopped handler threw; the run is stopped anyway
             }
 
-            if (outcome.Failure is { } failure)
+            failure = outcome.Failure;
+            if (failure is not null)
             {
                 instance.RecordFailure(failure);
                 WorkersLog.Failed(logger, Worker, failure);
             }
 
-            return outcome.Failure;
+            return failure;
         }
         catch (Exception ex)
         {
             // Creating the worker (or its scope's services) failed.
+            failure = ex;
             instance.RecordFailure(ex);
             WorkersLog.Failed(logger, Worker, ex);
             return ex;
@@ -129,6 +145,17 @@ internal sealed partial class WorkerSupervisor(
         finally
         {
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
+            if (onTransition is not null)
+            {
+                runState.StateChanged -= onTransition;
+            }
+
+            var outcome = failure is not null ? "failed" : runState.IsCancelled ? "cancelled" : "completed";
+            HostingMetrics.RunEnded(instance.Name, startedAt, outcome);
+            if (activity is not null)
+            {
+                HostingMetrics.EndRun(activity, failure);
+            }
         }
     }
 

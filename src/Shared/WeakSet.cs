@@ -1,6 +1,7 @@
-namespace Steward.Diagnostics;
+namespace Steward.Support;
 
 /// <summary>
+/// (Shared source: compiled into each Steward assembly that needs it, from src/Shared.)
 /// The live members of a set the set does not keep alive (the objects an observable instrument reports on): added to
 /// from any thread, enumerated when a listener collects, pruned of collected members as it goes.
 /// </summary>
