@@ -85,6 +85,29 @@ public sealed class HostingTelemetryTests
     }
 
     [Fact]
+    public async Task The_stop_marks_every_stage_in_the_order_it_happens()
+    {
+        var spans = new List<Activity>();
+        await using (var host = TestHost.Build(b => b
+            .AddMultiOpen<ResourceTests.CountedResource>()
+            .AddTaskNursery()
+            .AddTasklets(_ => { })
+            .AddDeferredCalls<DeferredHostingTests.Manager>()
+            .UseOpenTelemetry(otel => otel.WithTracing(t => t.AddInMemoryExporter(spans)))))
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+        }
+
+        var stop = Assert.Single(spans, s => s.OperationName == I.HostStop);
+        Assert.Equal(
+            ["stopping", "workers drained", "deferred calls drained", "tasklets drained", "nursery closed", "resources closed", "exit code"],
+            stop.Events.Select(e => e.Name).ToArray());
+        Assert.Equal("Manager", stop.Events.Single(e => e.Name == "deferred calls drained").Tags.Single(t => t.Key == A.HandlerName).Value);
+        Assert.Equal("counted", stop.Events.Single(e => e.Name == "resources closed").Tags.Single(t => t.Key == A.ResourceName).Value);
+    }
+
+    [Fact]
     public async Task Worker_instances_are_reported_by_health()
     {
         using var recorder = new Steward.Tests.Support.TelemetryRecorder();
