@@ -47,7 +47,7 @@ public partial class RunState
             children = _runningChildren is { Count: > 0 } running ? [.. running] : null;
             if (from != to)
             {
-                change = new RunStateTransition(Name, from, to, RunStateEvents.Cancel, _timeProvider.GetUtcNow());
+                change = new RunStateTransition(Name, from, to, RunStateEvents.Cancel, _timeProvider.GetUtcNow()) { Sequence = ++_transitionCount };
             }
             AssertInvariants();
         }
@@ -99,7 +99,7 @@ public partial class RunState
             _resumeGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _status = to;
             _flags |= PausedFlag;
-            change = new RunStateTransition(Name, from, to, RunStateEvents.Pause, _timeProvider.GetUtcNow());
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Pause, _timeProvider.GetUtcNow()) { Sequence = ++_transitionCount };
             AssertInvariants();
         }
 
@@ -127,7 +127,7 @@ public partial class RunState
             _resumeGate = null;
             _status = to;
             _flags &= ~PausedFlag;
-            change = new RunStateTransition(Name, from, to, RunStateEvents.Resume, _timeProvider.GetUtcNow());
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Resume, _timeProvider.GetUtcNow()) { Sequence = ++_transitionCount };
             AssertInvariants();
         }
 
@@ -179,7 +179,7 @@ public partial class RunState
             var now = _timeProvider.GetUtcNow();
             _startTicks = now.UtcTicks;
             _stopTicks = NoTime;
-            change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now);
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Start, now) { Sequence = ++_transitionCount };
             AssertInvariants();
         }
 
@@ -226,7 +226,7 @@ public partial class RunState
             _flags &= ~PausedFlag;
             var now = _timeProvider.GetUtcNow();
             _stopTicks = now.UtcTicks;
-            change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now);
+            change = new RunStateTransition(Name, from, to, RunStateEvents.Stop, now) { Sequence = ++_transitionCount };
             AssertInvariants();
         }
 

@@ -60,6 +60,7 @@ public partial class RunState
     // per worker instance. TimeProvider.GetUtcNow is UTC by contract, so nothing is lost.
     private long _startTicks = NoTime;
     private long _stopTicks = NoTime;
+    private long _transitionCount; // status changes so far (RunStateTransition.Sequence)
 
     // Progress counter for stall detection. Incremented without interlocking: under concurrent checkpoints of
     // one RunState an increment may be lost, which a "has it moved since the last sample" check tolerates.

@@ -101,7 +101,17 @@ internal sealed partial class WorkerSupervisor(
         // worker's own logs carry WorkerName, WorkerInstance and the run's trace.
         using var logScope = logger.BeginScope(new WorkerLogScope(instance.Name, instance.Index));
         var activity = HostingMetrics.StartRun(instance.Name, instance.Index, instance.Restarts);
-        Action<RunStateTransition>? onTransition = activity is null ? null : t => HostingMetrics.Transition(activity, t);
+
+        // Collected as they happen (a Cancel from a signal's thread may race the run's own Stop) and added to the run's
+        // activity in their RunState's order when the run ends, which is when the activity is exported anyway.
+        List<RunStateTransition>? transitions = activity is null ? null : [];
+        Action<RunStateTransition>? onTransition = transitions is null ? null : t =>
+        {
+            lock (transitions)
+            {
+                transitions.Add(t);
+            }
+        };
         if (onTransition is not null)
         {
             runState.StateChanged += onTransition;
@@ -154,6 +164,12 @@ internal sealed partial class WorkerSupervisor(
             HostingMetrics.RunEnded(instance.Name, startedAt, outcome);
             if (activity is not null)
             {
+                lock (transitions!)
+                {
+                    transitions.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+                    transitions.ForEach(t => HostingMetrics.Transition(activity, t));
+                }
+
                 HostingMetrics.EndRun(activity, failure);
             }
         }

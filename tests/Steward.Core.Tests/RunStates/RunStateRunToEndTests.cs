@@ -96,3 +96,38 @@ public class RunStateRunToEndTests
         Assert.Equal(RunStateStatus.Stopped, runState.Status);
     }
 }
+
+/// <summary><see cref="RunStateTransition.Sequence"/> orders a RunState's transitions whatever order their handlers run in.</summary>
+public class RunStateTransitionSequenceTests
+{
+    [Fact]
+    public async Task Transitions_raised_concurrently_chain_up_when_ordered_by_sequence()
+    {
+        for (var round = 0; round < 2_000; round++)
+        {
+            var runState = new RunState("sequenced");
+            var seen = new System.Collections.Concurrent.ConcurrentBag<RunStateTransition>();
+            runState.StateChanged += seen.Add;
+            runState.Start();
+            using var go = new Barrier(2);
+            var cancelling = Task.Run(() =>
+            {
+                go.SignalAndWait();
+                runState.Cancel();
+            });
+            go.SignalAndWait();
+            runState.Stop();
+            await cancelling;
+
+            var ordered = seen.OrderBy(t => t.Sequence).ToList();
+            Assert.Equal(Enumerable.Range(1, ordered.Count).Select(i => (long)i), ordered.Select(t => t.Sequence));
+            Assert.Equal(RunStateStatus.Idle, ordered[0].From);
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                Assert.Equal(ordered[i - 1].To, ordered[i].From); // a chain: each begins where the one before ended
+            }
+
+            Assert.Equal(RunStateStatus.Stopped, ordered[^1].To);
+        }
+    }
+}
