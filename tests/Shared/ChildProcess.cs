@@ -59,11 +59,24 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="dll"/> <paramref name="arguments"/></c>.</summary>
+    /// <param name="dll">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="workingDirectory">Its working directory (the tests' folder by default).</param>
+    /// <param name="environment">Variables to add to its environment.</param>
+    /// <param name="systemdExecPid">Set <c>SYSTEMD_EXEC_PID</c> to the child's own pid, as systemd does for the process it
+    /// starts (a shell sets it and execs the program, which keeps the pid).</param>
     public static ChildProcess Start(
-        string dll, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+        string dll, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null,
+        bool systemdExecPid = false)
     {
         Assert.True(File.Exists(dll), $"missing {dll}: it should be built beside the tests");
-        var command = new List<string> { DotnetHost(), dll };
+        var command = new List<string>();
+        if (systemdExecPid)
+        {
+            command.AddRange(["sh", "-c", "SYSTEMD_EXEC_PID=$$ exec \"$0\" \"$@\""]);
+        }
+
+        command.AddRange([DotnetHost(), dll]);
         command.AddRange(arguments);
 
         ProcessStartInfo start;

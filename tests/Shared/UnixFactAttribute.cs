@@ -12,3 +12,16 @@ internal sealed class UnixFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs POSIX signals and processes; skipped on Windows.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "needs POSIX signals";
+        }
+    }
+}

@@ -7,7 +7,7 @@ using Steward.TestHost;
 var scenario = args.Length > 0 ? args[0] : "";
 var builder = Host.CreateApplicationBuilder(args.Skip(1).ToArray());
 builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
-var steward = builder.Services.AddRunState();
+var steward = builder.Services.AddRunState().UseSystemd(); // a no-op unless systemd (or a test) gave a NOTIFY_SOCKET
 switch (scenario)
 {
     case "workers":
@@ -28,6 +28,12 @@ switch (scenario)
         break;
     case "leak":
         steward.AddMultiOpen<LeakyResource>().AddWorker<Leaker>("Leaker");
+        break;
+    case "stall":
+        steward.AddWorker<StallingWorker>("Staller").AddWorker<TickWorker>("Ticker");
+        break;
+    case "slowstop":
+        steward.AddWorker<SlowDrainWorker>("Drainer");
         break;
     default:
         Console.Error.WriteLine($"unknown scenario '{scenario}'");

@@ -146,3 +146,44 @@ internal sealed class Leaker(IServiceScopeFactory scopes) : IRunStateWorker
         }
     }
 }
+
+/// <summary>Checkpoints for a while (TestHost:StallAfter), then stops checkpointing for good: a stall.</summary>
+internal sealed class StallingWorker(IConfiguration configuration) : IRunStateWorker
+{
+    public async Task ExecuteAsync(RunState runState)
+    {
+        var stallAfter = configuration.GetValue("TestHost:StallAfter", TimeSpan.FromMilliseconds(300));
+        Out.Say($"running {runState.Name}");
+        var started = DateTimeOffset.UtcNow;
+        while (DateTimeOffset.UtcNow - started < stallAfter)
+        {
+            await runState.ThrowIfCancelledAsync();
+            await runState.SleepAsync(TimeSpan.FromMilliseconds(10));
+        }
+
+        Out.Say("stalling");
+        await Task.Delay(Timeout.Infinite, runState.Token); // no checkpoint any more, but it stops when asked
+    }
+}
+
+/// <summary>Takes TestHost:DrainFor (2 s by default) to wind down once cancelled: a slow but legitimate drain.</summary>
+internal sealed class SlowDrainWorker(IConfiguration configuration) : IRunStateWorker
+{
+    public async Task ExecuteAsync(RunState runState)
+    {
+        var drainFor = configuration.GetValue("TestHost:DrainFor", TimeSpan.FromSeconds(2));
+        Out.Say($"running {runState.Name}");
+        try
+        {
+            await runState.SleepAsync(Timeout.InfiniteTimeSpan); // until the host stops
+        }
+        catch (OperationCanceledException)
+        {
+            // Woken by the stop, whether the sleep returns or throws then.
+        }
+
+        Out.Say("draining");
+        await Task.Delay(drainFor, CancellationToken.None);
+        Out.Say("drained");
+    }
+}

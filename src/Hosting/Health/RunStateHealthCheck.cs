@@ -13,7 +13,7 @@ internal sealed class RunStateHealthCheck(RunStateController controller) : IHeal
     {
         var workers = controller.Workers;
         var data = workers.ToDictionary(w => $"{w.Name}#{w.Instance}", w => (object)w.Health.ToString());
-        var unhealthy = workers.Where(w => w.Health is WorkerHealth.Faulted or WorkerHealth.GaveUp or WorkerHealth.Stalled).ToList();
+        var unhealthy = workers.Where(IsUnhealthy).ToList();
         if (unhealthy.Count > 0)
         {
             return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, Describe(unhealthy), data: data));
@@ -24,6 +24,10 @@ internal sealed class RunStateHealthCheck(RunStateController controller) : IHeal
             ? HealthCheckResult.Degraded(Describe(degraded), data: data)
             : HealthCheckResult.Healthy($"{workers.Count} worker instance(s) running", data));
     }
+
+    /// <summary>Whether an instance makes the service Unhealthy: it faulted, gave up or stalled.</summary>
+    public static bool IsUnhealthy(WorkerStatus worker) =>
+        worker.Health is WorkerHealth.Faulted or WorkerHealth.GaveUp or WorkerHealth.Stalled;
 
     private static string Describe(List<WorkerStatus> workers) =>
         string.Join(", ", workers.Select(w => $"{w.Name}#{w.Instance} {w.Health}"));

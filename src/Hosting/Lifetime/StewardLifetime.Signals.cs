@@ -60,6 +60,7 @@ internal sealed partial class StewardLifetime
     {
         if (_configuration is IConfigurationRoot root)
         {
+            _controller.OnReloading();
             try
             {
                 root.Reload();
@@ -70,6 +71,10 @@ internal sealed partial class StewardLifetime
                 // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
                 // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
                 LifetimeLog.ReloadFailed(_logger, context.Signal, ex);
+            }
+            finally
+            {
+                _controller.OnReloaded();
             }
         }
         else

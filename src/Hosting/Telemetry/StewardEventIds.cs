@@ -78,4 +78,14 @@ internal static class StewardEventIds
     {
         public const int Rejected = 2801;
     }
+
+    /// <summary>The systemd integration (2900s).</summary>
+    public static class Systemd
+    {
+        public const int Active = 2901;
+        public const int NotifySocketUnreachable = 2902;
+        public const int WatchdogWithheld = 2903;
+        public const int WatchdogResumed = 2904;
+        public const int Ready = 2905;
+    }
 }

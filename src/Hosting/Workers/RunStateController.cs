@@ -15,10 +15,22 @@ internal sealed partial class RunStateController(
     private readonly Lock _lock = new();
     private readonly List<WorkerInstance> _instances = []; // guarded by _lock
     private int _exitCode;
+    private int _workersToStart;
+    private readonly TaskCompletionSource _workersStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RunState Host { get; } = new("host", clock);
 
     public TimeProvider Clock => clock;
+
+    /// <summary>Completes once every supervised worker instance has begun its first run (or ended trying): when the
+    /// service is ready, as systemd's READY=1 says.</summary>
+    public Task WorkersStarted => _workersStarted.Task;
+
+    /// <summary>Raised when the reload signal begins a configuration reload (systemd's RELOADING=1).</summary>
+    public event Action? Reloading;
+
+    /// <summary>Raised when a reload has been applied, or has failed and the previous settings stay (READY=1 again).</summary>
+    public event Action? Reloaded;
 
     /// <summary>The exit code decided so far (0 until something went wrong).</summary>
     public int ExitCode => Volatile.Read(ref _exitCode);
@@ -42,6 +54,30 @@ internal sealed partial class RunStateController(
             }
         }
     }
+
+    /// <summary>Sets how many supervised instances <see cref="WorkersStarted"/> waits for (once, at start).</summary>
+    public void ExpectWorkers(int count)
+    {
+        if (Interlocked.Add(ref _workersToStart, count) <= 0)
+        {
+            _workersStarted.TrySetResult();
+        }
+    }
+
+    /// <summary>A supervised instance began its first run (or ended trying); counted once per instance.</summary>
+    public void WorkerStarted(WorkerInstance instance)
+    {
+        if (instance.MarkStarted() && Interlocked.Decrement(ref _workersToStart) == 0)
+        {
+            _workersStarted.TrySetResult();
+        }
+    }
+
+    /// <summary>Raises <see cref="Reloading"/>.</summary>
+    public void OnReloading() => Reloading?.Invoke();
+
+    /// <summary>Raises <see cref="Reloaded"/>.</summary>
+    public void OnReloaded() => Reloaded?.Invoke();
 
     public WorkerInstance Register(string name, int index, RunState runState, TimeSpan? stallTimeout)
     {

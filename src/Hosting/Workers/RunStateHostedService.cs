@@ -105,6 +105,7 @@ internal sealed partial class RunStateHostedService(
             }
         }
 
+        controller.ExpectWorkers(_supervisors.Count);
         WorkersLog.Started(_logger, _supervisors.Count, catalog.Workers.Count);
         telemetry.StartEnded(_supervisors.Count);
         _sampler = controller.Clock.CreateTimer(static self => ((RunStateHostedService)self!).SampleCheckpoints(), this,

@@ -14,6 +14,7 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     private volatile bool _pauseRequested;
     private volatile Exception? _lastError;
     private int _restarts;
+    private int _started; // 1 once its first run began (or ended trying); see RunStateController.WorkerStarted
 
     // Checkpoint sampling, guarded by lock (this): the instance is internal and never handed out, so nothing else can
     // lock it, and a host with thousands of instances is spared a Lock object each. The fields: the last count seen and
@@ -41,6 +42,9 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
     public void RecordFailure(Exception error) => _lastError = error;
 
     public void RecordRestart() => Interlocked.Increment(ref _restarts);
+
+    /// <summary>Marks the instance started; true the first time only.</summary>
+    public bool MarkStarted() => Interlocked.Exchange(ref _started, 1) == 0;
 
     /// <summary>A new run begins: checkpoints are counted from now.</summary>
     public void BeginRun()

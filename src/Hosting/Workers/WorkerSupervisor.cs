@@ -126,6 +126,7 @@ internal sealed partial class WorkerSupervisor(
             var outcome = await runState.RunToEndAsync(rs =>
             {
                 instance.BeginRun();
+                controller.WorkerStarted(instance);
                 instance.ApplyPause(); // paused before the restart: stays paused
                 return created.ExecuteAsync(rs) ?? Task.FromException(new InvalidOperationException($"Worker {Worker} returned a null Task."));
             }).ConfigureAwait(false);
@@ -154,6 +155,7 @@ internal sealed partial class WorkerSupervisor(
         }
         finally
         {
+            controller.WorkerStarted(instance); // ended trying (a failed creation, say): it will not block readiness
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
             if (onTransition is not null)
             {
