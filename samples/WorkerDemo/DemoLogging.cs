@@ -29,11 +29,28 @@ internal static class DemoLogging
         .WriteTo.Console(outputTemplate: ConsoleTemplate, theme: ConsoleTheme.None, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
         .CreateBootstrapLogger();
 
-    /// <summary>Configures the host's logger from configuration and the services.</summary>
-    public static void Configure(LoggerConfiguration logger, IConfiguration configuration, IServiceProvider services) => logger
-        .ReadFrom.Configuration(configuration, s_readerOptions)
-        .ReadFrom.Services(services)
-        .Enrich.FromLogContext();
+    /// <summary>
+    /// Configures the host's logger from configuration and the services. Under systemd (<c>JOURNAL_STREAM</c> set) the
+    /// configured sinks give way to the console in the journal's format: one line an event, a priority prefix, no time.
+    /// </summary>
+    public static void Configure(LoggerConfiguration logger, IConfiguration configuration, IServiceProvider services)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")))
+        {
+            logger.ReadFrom.Configuration(configuration, s_readerOptions);
+        }
+        else
+        {
+            var withoutSinks = new ConfigurationBuilder()
+                .AddInMemoryCollection(configuration.GetSection(s_readerOptions.SectionName!).AsEnumerable()
+                    .Where(setting => !setting.Key.StartsWith($"{s_readerOptions.SectionName}:WriteTo", StringComparison.Ordinal)))
+                .Build();
+            logger.ReadFrom.Configuration(withoutSinks, s_readerOptions)
+                .WriteTo.Console(new JournalFormatter());
+        }
+
+        logger.ReadFrom.Services(services).Enrich.FromLogContext();
+    }
 
     /// <summary>What is wrong with the "Serilog" section, in one line naming it; null when it is usable.</summary>
     public static string? Problem(IConfiguration configuration)

@@ -20,6 +20,16 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
             Positive(nameof(DemoOptions.RunFor), runFor);
         }
 
+        if (options.StallAfter is { } stallAfter)
+        {
+            Positive(nameof(DemoOptions.StallAfter), stallAfter);
+        }
+
+        if (options.FailureRate is < 0 or > 1 || double.IsNaN(options.FailureRate))
+        {
+            failures.Add($"{DemoOptions.Section}:FailureRate must be between 0 and 1 (got '{options.FailureRate}').");
+        }
+
         for (var i = 0; i < options.Sensors.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(options.Sensors[i]))

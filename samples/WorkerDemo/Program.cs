@@ -41,6 +41,8 @@ try
         .AddMultiOpen<ReadingsDatabase>()           // opened with the host; Opened<ReadingsDatabase> per worker scope
         .AddWorker<SensorMonitor>()                 // supervised: restarted with back-off if it fails
         .AddWorker<ReadingsReporter>()
+        .UseSystemd()                               // sd_notify, watchdog and journal output under systemd; else nothing
+        .UseWindowsService()                        // the SCM's lifetime under Windows services; else nothing
         .UseOpenTelemetry(otel => DemoTelemetry.Configure(otel, builder.Configuration));
     builder.Services.AddHealthChecks().AddRunStateHealthCheck();
     builder.Services.AddHostedService<RunForService>();

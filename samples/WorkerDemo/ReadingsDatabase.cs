@@ -18,8 +18,15 @@ internal sealed partial class ReadingsDatabase(
     private SqliteConnection? _connection;
     private long _written;
 
-    /// <summary>The database file's full path.</summary>
-    public string FilePath { get; } = Path.GetFullPath(options.Value.DatabasePath, environment.ContentRootPath);
+    /// <summary>The database file's full path: a relative <see cref="DemoOptions.DatabasePath"/> is under the service's
+    /// state directory when systemd gives one (<c>StateDirectory=</c> sets <c>STATE_DIRECTORY</c>), else under
+    /// <c>data/</c> in the content root.</summary>
+    public string FilePath { get; } = Path.GetFullPath(options.Value.DatabasePath, DataDirectory(environment));
+
+    private static string DataDirectory(IHostEnvironment environment) =>
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } state
+            ? state.Split(':')[0] // several StateDirectory= entries: the first
+            : Path.Combine(environment.ContentRootPath, "data");
 
     public async Task InsertAsync(Reading reading, CancellationToken cancellationToken)
     {

@@ -16,12 +16,24 @@ internal sealed partial class SensorMonitor(
     {
         LogStarted(runState.Name);
         long readings = 0;
+        var started = clock.GetTimestamp();
         try
         {
             while (true)
             {
                 await runState.ThrowIfCancelledAsync();
                 var settings = options.CurrentValue; // SIGHUP reloads it
+                if (settings.StallAfter is { } stallAfter && clock.GetElapsedTime(started) >= stallAfter)
+                {
+                    LogStalling(runState.Name);
+                    await Task.Delay(Timeout.Infinite, runState.Token); // hangs without a checkpoint, but stops when asked
+                }
+
+                if (settings.FailureRate > 0 && Random.Shared.NextDouble() < settings.FailureRate)
+                {
+                    throw new IOException($"Sensor fault (simulated, WorkerDemo:FailureRate = {settings.FailureRate}).");
+                }
+
                 var sensor = settings.Sensors[(int)(readings % settings.Sensors.Count)];
                 var now = clock.GetUtcNow();
 
@@ -41,6 +53,9 @@ internal sealed partial class SensorMonitor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} started")]
     private partial void LogStarted(string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} stalls now (simulated, WorkerDemo:StallAfter): no more checkpoints")]
+    private partial void LogStalling(string worker);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stored reading {Sensor} = {Value:F2}")]
     private partial void LogReading(string sensor, double value);

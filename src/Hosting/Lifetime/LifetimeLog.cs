@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace Steward.Hosting;
@@ -17,26 +16,26 @@ internal static partial class LifetimeLog
     public static partial void Stopped(ILogger logger, int exitCode);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.StopSignal, Level = LogLevel.Information, Message = "Received {Signal}: stopping gracefully (send it again to exit at once)")]
-    public static partial void StopSignal(ILogger logger, PosixSignal signal);
+    public static partial void StopSignal(ILogger logger, SignalName signal);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.ForcedExit, Level = LogLevel.Critical, Message = "Received {Signal} again while stopping: exiting at once with code {ExitCode}")]
-    public static partial void ForcedExit(ILogger logger, PosixSignal signal, int exitCode);
+    public static partial void ForcedExit(ILogger logger, SignalName signal, int exitCode);
 
-    [LoggerMessage(EventId = StewardEventIds.Lifetime.Signal, Level = LogLevel.Information, Message = "Received signal {Signal}: {Purpose}")]
-    public static partial void Signal(ILogger logger, PosixSignal signal, string purpose);
+    [LoggerMessage(EventId = StewardEventIds.Lifetime.Signal, Level = LogLevel.Information, Message = "Received {Signal}: {Purpose}")]
+    public static partial void Signal(ILogger logger, SignalName signal, string purpose);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.Reloaded, Level = LogLevel.Information, Message = "Configuration reloaded on signal {Signal}")]
-    public static partial void Reloaded(ILogger logger, PosixSignal signal);
+    public static partial void Reloaded(ILogger logger, SignalName signal);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.ReloadFailed, Level = LogLevel.Error, Message = "Reloading the configuration on signal {Signal} failed")]
-    public static partial void ReloadFailed(ILogger logger, PosixSignal signal, Exception exception);
+    public static partial void ReloadFailed(ILogger logger, SignalName signal, Exception exception);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.SignalFailed, Level = LogLevel.Error, Message = "Handling signal {Signal} ({Purpose}) failed")]
-    public static partial void SignalFailed(ILogger logger, PosixSignal signal, string purpose, Exception exception);
+    public static partial void SignalFailed(ILogger logger, SignalName signal, string purpose, Exception exception);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.CannotReload, Level = LogLevel.Warning, Message = "Signal {Signal} asks for a reload, but the configuration cannot be reloaded")]
-    public static partial void CannotReload(ILogger logger, PosixSignal signal);
+    public static partial void CannotReload(ILogger logger, SignalName signal);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.SignalUnsupported, Level = LogLevel.Warning, Message = "Signal {Signal} cannot be handled on this platform: {Reason}")]
-    public static partial void SignalUnsupported(ILogger logger, PosixSignal signal, string reason);
+    public static partial void SignalUnsupported(ILogger logger, SignalName signal, string reason);
 }

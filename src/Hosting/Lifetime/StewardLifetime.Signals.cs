@@ -19,7 +19,7 @@ internal sealed partial class StewardLifetime
         {
             if (signals.TryAdd(stop, OnStopSignal) is { } reason)
             {
-                LifetimeLog.SignalUnsupported(_logger, stop, reason);
+                LifetimeLog.SignalUnsupported(_logger, new SignalName(stop), reason);
             }
         }
 
@@ -42,13 +42,13 @@ internal sealed partial class StewardLifetime
         // Handled (no default termination): the host stops gracefully.
         if (Interlocked.Increment(ref _stopSignals) == 1)
         {
-            LifetimeLog.StopSignal(_logger, context.Signal);
+            LifetimeLog.StopSignal(_logger, new SignalName(context.Signal));
             _lifetime.StopApplication();
             return;
         }
 
         var code = StewardExitCodes.SignalBase + SignalNames.Number(context.Signal);
-        LifetimeLog.ForcedExit(_logger, context.Signal, code);
+        LifetimeLog.ForcedExit(_logger, new SignalName(context.Signal), code);
 
         // Logging providers may write asynchronously and will not flush before the exit: say it on stderr too.
         Console.Error.WriteLine($"Steward: received {context.Signal} again while stopping: exiting at once with code {code}.");
@@ -64,13 +64,13 @@ internal sealed partial class StewardLifetime
             try
             {
                 root.Reload();
-                LifetimeLog.Reloaded(_logger, context.Signal);
+                LifetimeLog.Reloaded(_logger, new SignalName(context.Signal));
             }
             catch (Exception ex)
             {
                 // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
                 // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
-                LifetimeLog.ReloadFailed(_logger, context.Signal, ex);
+                LifetimeLog.ReloadFailed(_logger, new SignalName(context.Signal), ex);
             }
             finally
             {
@@ -79,7 +79,7 @@ internal sealed partial class StewardLifetime
         }
         else
         {
-            LifetimeLog.CannotReload(_logger, context.Signal);
+            LifetimeLog.CannotReload(_logger, new SignalName(context.Signal));
         }
     }
 
@@ -99,14 +99,14 @@ internal sealed partial class StewardLifetime
         var purpose = setting.ToLowerInvariant();
         var reason = signals.TryAdd(parsed, context =>
         {
-            LifetimeLog.Signal(_logger, context.Signal, purpose);
+            LifetimeLog.Signal(_logger, new SignalName(context.Signal), purpose);
             try
             {
                 handler(context);
             }
             catch (Exception ex)
             {
-                LifetimeLog.SignalFailed(_logger, context.Signal, purpose, ex); // a signal handler must not take the process down
+                LifetimeLog.SignalFailed(_logger, new SignalName(context.Signal), purpose, ex); // a signal handler must not take the process down
             }
         });
         if (reason is null)
@@ -114,7 +114,7 @@ internal sealed partial class StewardLifetime
             return;
         }
 
-        LifetimeLog.SignalUnsupported(_logger, parsed, reason);
+        LifetimeLog.SignalUnsupported(_logger, new SignalName(parsed), reason);
 
         // The default is recognised as a signal, not a spelling: "USR1" is SIGUSR1 too.
         var isDefault = SignalNames.TryParse(defaultName, out var fallback, out _) && fallback == parsed;

@@ -104,4 +104,61 @@ internal static class SignalNames
         PosixSignal.SIGTERM => 15,
         _ => (int)signal > 0 ? (int)signal : 0,
     };
+
+    // Linux's numbers for the signals a setting may name (macOS and FreeBSD number some differently).
+    private static readonly Dictionary<int, string> s_linuxNames = new()
+    {
+        [1] = "SIGHUP",
+        [2] = "SIGINT",
+        [3] = "SIGQUIT",
+        [10] = "SIGUSR1",
+        [12] = "SIGUSR2",
+        [14] = "SIGALRM",
+        [15] = "SIGTERM",
+        [17] = "SIGCHLD",
+        [18] = "SIGCONT",
+        [20] = "SIGTSTP",
+        [21] = "SIGTTIN",
+        [22] = "SIGTTOU",
+        [23] = "SIGURG",
+        [24] = "SIGXCPU",
+        [25] = "SIGXFSZ",
+        [26] = "SIGVTALRM",
+        [27] = "SIGPROF",
+        [28] = "SIGWINCH",
+        [29] = "SIGIO",
+        [30] = "SIGPWR",
+    };
+
+    private static readonly Dictionary<int, string> s_bsdNames = new()
+    {
+        [1] = "SIGHUP",
+        [2] = "SIGINT",
+        [3] = "SIGQUIT",
+        [14] = "SIGALRM",
+        [15] = "SIGTERM",
+        [16] = "SIGURG",
+        [18] = "SIGTSTP",
+        [19] = "SIGCONT",
+        [20] = "SIGCHLD",
+        [21] = "SIGTTIN",
+        [22] = "SIGTTOU",
+        [23] = "SIGIO",
+        [24] = "SIGXCPU",
+        [25] = "SIGXFSZ",
+        [26] = "SIGVTALRM",
+        [27] = "SIGPROF",
+        [28] = "SIGWINCH",
+        [29] = "SIGINFO",
+        [30] = "SIGUSR1",
+        [31] = "SIGUSR2",
+    };
+
+    /// <summary>The conventional name of a signal for logs ("SIGUSR1", never "10"); "signal N" for one without a name.</summary>
+    public static string Name(PosixSignal signal)
+    {
+        var number = Number(signal);
+        var names = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? s_bsdNames : s_linuxNames;
+        return names.TryGetValue(number, out var name) ? name : $"signal {number}";
+    }
 }
