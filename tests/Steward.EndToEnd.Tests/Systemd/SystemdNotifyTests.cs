@@ -161,6 +161,39 @@ public sealed class SystemdNotifyTests : IDisposable
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(host.Transcript, "cannot be reached"));
     }
 
+    [UnixFact]
+    public async Task Under_JOURNAL_STREAM_each_log_event_is_one_line_with_its_priority_and_no_timestamp()
+    {
+        await using var host = ChildProcess.Start(TestHost, ["workers"], _workDirectory,
+            environment: new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:12345" });
+        await host.ExpectLineAsync("running Ticker#0");
+        host.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await host.WaitForExitAsync());
+
+        var logLines = host.Transcript.Split('\n').Where(l => l.Contains("Steward.Hosting", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(logLines);
+        Assert.All(logLines, l => Assert.Matches(@"^out: <[0-7]>Steward\.Hosting\.", l)); // <6> for Information, no time
+        Assert.Contains(logLines, l => l.StartsWith("out: <6>Steward.Hosting.Lifetime", StringComparison.Ordinal));
+    }
+
+    [UnixFact]
+    public async Task The_demos_Serilog_output_under_JOURNAL_STREAM_is_one_line_an_event_with_its_priority()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), Path.Combine(_workDirectory, "appsettings.json"));
+        await using var demo = ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "WorkerDemo.dll"),
+            ["--WorkerDemo:SensorInterval=00:00:00.020", "--WorkerDemo:FailureRate=0.2"], _workDirectory,
+            environment: new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:12345" });
+        await demo.ExpectLineAsync("restarts in"); // a simulated sensor fault: a failure with its exception, then a restart
+        demo.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await demo.WaitForExitAsync());
+
+        var lines = demo.Transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => Assert.Matches(@"^(out|err): <[0-7]>", l)); // every line an event: exceptions folded in
+        Assert.Contains(lines, l => l.StartsWith("out: <3>Steward.Hosting.Workers: Worker SensorMonitor#0 failed", StringComparison.Ordinal)
+                                    && l.Contains("System.IO.IOException: Sensor fault", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("out: <4>Steward.Hosting.Workers: Worker SensorMonitor#0 restarts in", StringComparison.Ordinal));
+    }
+
     private static string TestHost => Path.Combine(AppContext.BaseDirectory, "Steward.TestHost.dll");
 
     private ChildProcess Start(string scenario, NotifySocket socket, params (string Name, string Value)[] environment) =>
