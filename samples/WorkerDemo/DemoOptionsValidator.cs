@@ -14,7 +14,12 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
         }
 
         Positive(nameof(DemoOptions.SensorInterval), options.SensorInterval);
+        Positive(nameof(DemoOptions.FlushInterval), options.FlushInterval);
         Positive(nameof(DemoOptions.ReportInterval), options.ReportInterval);
+        Positive(nameof(DemoOptions.SnapshotTimeout), options.SnapshotTimeout);
+        Positive(nameof(DemoOptions.HeartbeatInterval), options.HeartbeatInterval);
+        NotNegative(nameof(DemoOptions.Retention), options.Retention);
+        NotNegative(nameof(DemoOptions.SnapshotDelay), options.SnapshotDelay);
         if (options.RunFor is { } runFor)
         {
             Positive(nameof(DemoOptions.RunFor), runFor);
@@ -23,6 +28,16 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
         if (options.StallAfter is { } stallAfter)
         {
             Positive(nameof(DemoOptions.StallAfter), stallAfter);
+        }
+
+        if (options.DisconnectEvery < 0)
+        {
+            failures.Add($"{DemoOptions.Section}:DisconnectEvery must be 0 (never) or more (got '{options.DisconnectEvery}').");
+        }
+
+        if (options.MaintenanceEvery < 1)
+        {
+            failures.Add($"{DemoOptions.Section}:MaintenanceEvery must be at least 1 (got '{options.MaintenanceEvery}').");
         }
 
         if (options.FailureRate is < 0 or > 1 || double.IsNaN(options.FailureRate))
@@ -45,6 +60,14 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
             if (value <= TimeSpan.Zero)
             {
                 failures.Add($"{DemoOptions.Section}:{key} must be a positive duration (got '{value}').");
+            }
+        }
+
+        void NotNegative(string key, TimeSpan value)
+        {
+            if (value < TimeSpan.Zero)
+            {
+                failures.Add($"{DemoOptions.Section}:{key} must not be negative (got '{value}').");
             }
         }
     }

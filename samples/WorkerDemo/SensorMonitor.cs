@@ -5,61 +5,30 @@ using Steward.Hosting;
 namespace WorkerDemo;
 
 /// <summary>
-/// A supervised worker: takes a reading from each simulated sensor in turn and stores it. Each iteration starts at a
-/// checkpoint, so the worker pauses (SIGUSR1) and stops (SIGTERM, Ctrl+C) between readings, never in the middle of one.
+/// A supervised worker (several instances, one per sensor): runs the device-lifecycle state machine for its sensor, which
+/// reads it and hands each reading to the <see cref="IngestManager"/>. A failed run (a simulated sensor fault) is
+/// restarted by the supervisor with back-off; each restart is a fresh monitor in a fresh DI scope.
 /// </summary>
 internal sealed partial class SensorMonitor(
-    Opened<ReadingsDatabase> database, IOptionsMonitor<DemoOptions> options, TimeProvider clock, ILogger<SensorMonitor> logger)
+    IngestManager manager, DeviceLifecycle lifecycle, IOptionsMonitor<DemoOptions> options, TimeProvider clock, ILogger<SensorMonitor> logger)
     : IRunStateWorker
 {
     public async Task ExecuteAsync(RunState runState)
     {
-        LogStarted(runState.Name);
-        long readings = 0;
-        var started = clock.GetTimestamp();
+        var settings = options.CurrentValue; // SIGHUP reloads it; a run keeps the settings it started with
+        var sensors = settings.Sensors;
+        var index = int.Parse(runState.Name[(runState.Name.LastIndexOf('#') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var session = new DeviceSession(runState, sensors[index % sensors.Count], manager, settings, clock);
         try
         {
-            while (true)
-            {
-                await runState.ThrowIfCancelledAsync();
-                var settings = options.CurrentValue; // SIGHUP reloads it
-                if (settings.StallAfter is { } stallAfter && clock.GetElapsedTime(started) >= stallAfter)
-                {
-                    LogStalling(runState.Name);
-                    await Task.Delay(Timeout.Infinite, runState.Token); // hangs without a checkpoint, but stops when asked
-                }
-
-                if (settings.FailureRate > 0 && Random.Shared.NextDouble() < settings.FailureRate)
-                {
-                    throw new IOException($"Sensor fault (simulated, WorkerDemo:FailureRate = {settings.FailureRate}).");
-                }
-
-                var sensor = settings.Sensors[(int)(readings % settings.Sensors.Count)];
-                var now = clock.GetUtcNow();
-
-                // A smooth signal per sensor with a little noise: what a thermometer on a boiler might report.
-                var value = 60 + (20 * Math.Sin((now.ToUnixTimeMilliseconds() / 10_000.0) + sensor.Length)) + Random.Shared.NextDouble();
-                await database.Value.InsertAsync(new Reading(sensor, Math.Round(value, 2), now), runState.Token);
-                readings++;
-                LogReading(sensor, value);
-                await runState.SleepAsync(settings.SensorInterval);
-            }
+            await lifecycle.Machine.Start(session, "connecting").Completion; // a fault in a state fails this run
         }
         finally
         {
-            LogStopped(runState.Name, readings, runState.RunTime);
+            LogStopped(runState.Name, session.Sensor, session.Readings, session.Reconnects, runState.RunTime);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} started")]
-    private partial void LogStarted(string worker);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} stalls now (simulated, WorkerDemo:StallAfter): no more checkpoints")]
-    private partial void LogStalling(string worker);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored reading {Sensor} = {Value:F2}")]
-    private partial void LogReading(string sensor, double value);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} stopped after {Readings} readings in {RunTime}")]
-    private partial void LogStopped(string worker, long readings, TimeSpan runTime);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} ({Sensor}) stopped after {Readings} readings and {Reconnects} reconnects in {RunTime}")]
+    private partial void LogStopped(string worker, string sensor, long readings, int reconnects, TimeSpan runTime);
 }

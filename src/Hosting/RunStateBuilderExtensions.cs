@@ -61,14 +61,15 @@ public static class RunStateBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="factory">Makes a new item from the root services.</param>
     /// <param name="maxSize">How many returned items to keep; 0 keeps all.</param>
+    /// <param name="name">The pool's name in telemetry; the item type's name by default.</param>
     /// <returns>The builder.</returns>
-    public static IRunStateBuilder AddPool<T>(this IRunStateBuilder builder, Func<IServiceProvider, T> factory, int maxSize = 4)
+    public static IRunStateBuilder AddPool<T>(this IRunStateBuilder builder, Func<IServiceProvider, T> factory, int maxSize = 4, string? name = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
-        builder.Services.TryAddSingleton(sp => new Pool<T>(() => factory(sp), maxSize));
+        builder.Services.TryAddSingleton(sp => new Pool<T>(() => factory(sp), maxSize, name));
         return builder;
     }
 
@@ -137,6 +138,22 @@ public static class RunStateBuilderExtensions
     /// <returns>The builder.</returns>
     public static IRunStateBuilder AddDeferredCalls<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
         this IRunStateBuilder builder, Action<DeferredCallOptions>? configure = null)
+        where T : class =>
+        builder.AddDeferredCalls<T>(DeferredCallProcessing.Host, configure);
+
+    /// <summary>
+    /// Adds a <see cref="DeferredCalls{T}"/> queue processed by <paramref name="processing"/>: by the host, as
+    /// <see cref="AddDeferredCalls{T}(IRunStateBuilder, Action{DeferredCallOptions}?)"/> does, or by the application's own
+    /// loop (a worker calling <c>ProcessPending()</c> between its critical sections), with the host draining what is left
+    /// at the stop, after the workers have stopped.
+    /// </summary>
+    /// <typeparam name="T">The target type (or the handler type).</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="processing">Who runs the calls.</param>
+    /// <param name="configure">Adjusts the queue's options (capacity, full mode, drain timeout).</param>
+    /// <returns>The builder.</returns>
+    public static IRunStateBuilder AddDeferredCalls<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IRunStateBuilder builder, DeferredCallProcessing processing, Action<DeferredCallOptions>? configure = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -153,6 +170,7 @@ public static class RunStateBuilderExtensions
             configure?.Invoke(options);
             return new DeferredCalls<T>(target, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DeferredCalls<T>>());
         });
+        builder.Services.AddSingleton(new DeferredCallsMode<T>(processing));
         builder.Services.AddHostedService<DeferredCallsHostedService<T>>();
         return builder;
     }

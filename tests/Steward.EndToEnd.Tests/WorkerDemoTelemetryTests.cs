@@ -32,19 +32,26 @@ public sealed class WorkerDemoTelemetryTests : IDisposable
         Assert.All(spans.Where(s => s.Scope == "Steward"), s => Assert.Equal(32, s.TraceId.Length));
 
         // One run per worker instance, each with its transitions, the last two recorded during the shutdown.
-        foreach (var worker in new[] { "SensorMonitor", "ReadingsReporter" })
+        foreach (var (worker, instances) in new[] { ("SensorMonitor", 3), ("IngestWriter", 1), ("Reporter", 1) })
         {
-            var run = Assert.Single(spans, s => s.Name == "steward.worker.run" && Equals(s.Attributes["steward.worker.name"], worker));
-            Assert.Equal(0L, run.Attributes["steward.worker.instance"]);
-            var transitions = run.Events.Where(e => e.Name == "steward.runstate.transition")
-                .Select(e => $"{e.Attributes["steward.runstate.from"]}->{e.Attributes["steward.runstate.to"]}").ToList();
-            Assert.Equal(["idle->running", "running->stopping", "stopping->stopped"], transitions);
-            Assert.Equal("", run.ParentSpanId); // the root of a trace of its own
+            var runs = spans.Where(s => s.Name == "steward.worker.run" && Equals(s.Attributes["steward.worker.name"], worker)).ToList();
+            Assert.Equal(instances, runs.Count);
+            Assert.Equal(Enumerable.Range(0, instances).Select(i => (long)i), runs.Select(r => (long)r.Attributes["steward.worker.instance"]!).Order());
+            foreach (var run in runs)
+            {
+                var transitions = run.Events.Where(e => e.Name == "steward.runstate.transition")
+                    .Select(e => $"{e.Attributes["steward.runstate.from"]}->{e.Attributes["steward.runstate.to"]}").ToList();
+                Assert.Equal(["idle->running", "running->stopping", "stopping->stopped"], transitions);
+                Assert.Equal("", run.ParentSpanId); // the root of a trace of its own
+            }
         }
 
         // The stop: one span whose events mark each stage, in order, ending with the exit code; it ends after the runs.
         var stop = Assert.Single(spans, s => s.Name == "steward.host.stop");
-        Assert.Equal(["stopping", "workers drained", "resources closed", "exit code"], stop.Events.Select(e => e.Name).ToArray());
+        Assert.Equal(
+            ["stopping", "workers drained", "tasklets drained", "nursery closed", "deferred calls drained", "resources closed", "exit code"],
+            stop.Events.Select(e => e.Name).ToArray());
+        Assert.Equal("ingest", stop.Events.Single(e => e.Name == "deferred calls drained").Attributes["steward.handler.name"]);
         Assert.Equal("readings", stop.Events.Single(e => e.Name == "resources closed").Attributes["steward.resource.name"]);
         Assert.Equal(0L, stop.Attributes["steward.exit_code"]);
         Assert.All(spans.Where(s => s.Name == "steward.worker.run"), run => Assert.True(run.EndNanos <= stop.EndNanos));
@@ -58,7 +65,9 @@ public sealed class WorkerDemoTelemetryTests : IDisposable
         var transitionsToStopped = points.Where(p => p.Metric == "steward.runstate.transitions"
             && Equals(p.Attributes["steward.runstate.to"], "stopped")).ToList();
         Assert.Contains(transitionsToStopped, p => Equals(p.Attributes["steward.runstate.name"], "SensorMonitor#0") && p.Value >= 1);
-        Assert.Contains(transitionsToStopped, p => Equals(p.Attributes["steward.runstate.name"], "ReadingsReporter#0") && p.Value >= 1);
+        Assert.Contains(transitionsToStopped, p => Equals(p.Attributes["steward.runstate.name"], "Reporter#0") && p.Value >= 1);
+        Assert.Contains(points, p => p.Metric == "steward.statemachine.transitions" && Equals(p.Attributes["steward.statemachine.to"], "streaming"));
+        Assert.Contains(points, p => p.Metric == "steward.deferred.call.duration" && Equals(p.Attributes["steward.handler.name"], "ingest"));
         Assert.All(points.Where(p => p.Metric == "steward.runstate.transitions"), p => Assert.Equal("{transition}", p.Unit));
         Assert.Contains(points, p => p.Metric == "steward.multiopen.opens.active" && Equals(p.Attributes["steward.resource.name"], "readings"));
         Assert.Contains(points, p => p.Metric == "steward.worker.run.duration" && p.Kind == "histogram" && Equals(p.Attributes["steward.worker.outcome"], "cancelled"));

@@ -18,7 +18,8 @@ namespace Steward.Hosting;
 /// </para>
 /// </remarks>
 internal sealed partial class DeferredCallsHostedService<T>(
-    DeferredCalls<T> calls, RunStateController controller, ShutdownBudget budget, HostTelemetry telemetry, ILogger<DeferredCalls<T>> logger)
+    DeferredCalls<T> calls, DeferredCallsMode<T> mode, RunStateController controller, ShutdownBudget budget, HostTelemetry telemetry,
+    ILogger<DeferredCalls<T>> logger)
     : IHostedLifecycleService
     where T : class
 {
@@ -30,9 +31,15 @@ internal sealed partial class DeferredCallsHostedService<T>(
     /// <summary>Nothing.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Starts processing the queue, once every hosted service has started (so the handler's own dependencies are up).</summary>
+    /// <summary>Starts processing the queue, once every hosted service has started (so the handler's own dependencies are
+    /// up); for a queue its owner processes, nothing.</summary>
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        if (mode.Processing == DeferredCallProcessing.Owner)
+        {
+            return Task.CompletedTask; // the application's own loop processes it; the stop drains what is left
+        }
+
         _processing = calls.ProcessAsync(cancellationToken: CancellationToken.None); // ends when the stop closes the queue
         DeferredHostingLog.Processing(logger, calls.Name);
         return Task.CompletedTask;

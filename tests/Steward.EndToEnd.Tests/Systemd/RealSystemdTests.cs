@@ -24,12 +24,12 @@ public sealed partial class RealSystemdTests(PublishedDemo demo) : IClassFixture
         await systemd.SystemctlAsync("start", Unit); // returns once Steward sent READY=1
         Assert.Equal("active", await systemd.ShowAsync(Unit, "ActiveState"));
         Assert.Equal("running", await systemd.ShowAsync(Unit, "SubState"));
-        Assert.Equal("2 running", await systemd.ShowAsync(Unit, "StatusText"));
+        Assert.Equal("5 running", await systemd.ShowAsync(Unit, "StatusText")); // 3 monitors, the writer, the reporter
 
         await systemd.SystemctlAsync("kill", "-s", "SIGUSR1", Unit);
-        await systemd.WaitForAsync(Unit, "StatusText", s => s == "2 paused", s_timeout);
+        await systemd.WaitForAsync(Unit, "StatusText", s => s == "5 paused", s_timeout);
         await systemd.SystemctlAsync("kill", "-s", "SIGUSR2", Unit);
-        await systemd.WaitForAsync(Unit, "StatusText", s => s == "2 running", s_timeout);
+        await systemd.WaitForAsync(Unit, "StatusText", s => s == "5 running", s_timeout);
 
         await systemd.SystemctlAsync("reload", Unit); // ExecReload sends SIGHUP; RELOADING=1 ... READY=1
         Assert.Equal("active", await systemd.ShowAsync(Unit, "ActiveState"));
