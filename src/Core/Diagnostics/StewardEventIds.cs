@@ -50,5 +50,6 @@ internal static class StewardEventIds
         public const int DisarmFailed = 5007;
         public const int WorkItemFailed = 5008;
         public const int StoppingCallbackFailed = 5009;
+        public const int UndeliveredAtStop = 5010;
     }
 }

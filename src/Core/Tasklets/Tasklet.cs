@@ -167,7 +167,16 @@ public sealed partial class Tasklet
         _state = TaskletState.Finished;
         if (_inbox.Count > 0)
         {
-            TaskletLog.UndeliveredMessages(Loop.Logger, Name, _inbox.Count, _inbox.DescribeNames(10));
+            // Expected when the loop's stop ended the tasklet (a warning otherwise: a tasklet returned with work queued).
+            var names = _inbox.DescribeNames(10);
+            if (Loop.IsStopping)
+            {
+                TaskletLog.UndeliveredAtStop(Loop.Logger, Name, _inbox.Count, names);
+            }
+            else
+            {
+                TaskletLog.UndeliveredMessages(Loop.Logger, Name, _inbox.Count, names);
+            }
             _inbox.Clear();
         }
 

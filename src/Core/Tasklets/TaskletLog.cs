@@ -26,6 +26,10 @@ internal static partial class TaskletLog
         Message = "Tasklet '{Tasklet}' finished with {Count} undelivered messages in its queue ({Names}); they are dropped.")]
     public static partial void UndeliveredMessages(ILogger logger, string tasklet, int count, string names);
 
+    [LoggerMessage(EventId = StewardEventIds.Tasklets.UndeliveredAtStop, Level = LogLevel.Information,
+        Message = "Tasklet '{Tasklet}' ended with the loop's stop; {Count} messages still queued for it ({Names}) are dropped.")]
+    public static partial void UndeliveredAtStop(ILogger logger, string tasklet, int count, string names);
+
     [LoggerMessage(EventId = StewardEventIds.Tasklets.JoinCallbackFailed, Level = LogLevel.Error,
         Message = "A join callback of tasklet '{Tasklet}' failed; the other callbacks still run.")]
     public static partial void JoinCallbackFailed(ILogger logger, Exception exception, string tasklet);
