@@ -22,8 +22,8 @@ internal sealed partial class Reporter(
         {
             while (true)
             {
-                await runState.SleepAsync(options.CurrentValue.ReportInterval);
-                await runState.ThrowIfCancelledAsync(); // woken by the stop: no report
+                await runState.SleepAsync(options.CurrentValue.ReportInterval); // throws at the stop: no report
+                await runState.ThrowIfCancelledAsync();                         // waits here while paused
                 LogSnapshotRequested();
                 IngestSnapshot snapshot;
                 try

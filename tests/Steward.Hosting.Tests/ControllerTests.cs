@@ -69,7 +69,7 @@ public class ControllerTests
     [Fact]
     public async Task A_pause_survives_a_restart()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe { FailTimes = 1 };
         await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"),
             new Dictionary<string, string?> { ["Steward:Workers:Flaky:Restart:Jitter"] = "0" }, clock, s => s.AddSingleton(probe));

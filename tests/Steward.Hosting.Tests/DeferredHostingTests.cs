@@ -74,7 +74,15 @@ public class DeferredHostingTests
         public async Task ExecuteAsync(RunState runState)
         {
             probe.Running.TrySetResult();
-            await runState.SleepAsync(TimeSpan.FromHours(1)); // returns when the host stops
+            try
+            {
+                await runState.SleepAsync(TimeSpan.FromHours(1));
+            }
+            catch (OperationCanceledException) when (runState.IsCancelled)
+            {
+                // the host is stopping: wind down
+            }
+
             await Task.Delay(200, CancellationToken.None); // finishing the batch in hand takes a while
             await calls.SyncAsync(l => l.Add(100)); // the last batch, flushed on the way out
         }

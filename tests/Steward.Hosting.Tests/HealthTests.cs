@@ -10,7 +10,7 @@ public class HealthTests
     [Fact]
     public async Task The_health_check_reports_restarting_and_paused_as_Degraded_and_given_up_as_Unhealthy()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe();
         var failing = new Probe { FailTimes = -1 };
         await using var host = TestHost.Build(
@@ -63,7 +63,7 @@ public class HealthTests
     [Fact]
     public async Task A_worker_without_checkpoints_beyond_its_StallTimeout_is_Stalled_and_Unhealthy()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<StubbornWorker>("Silent"),
             new Dictionary<string, string?> { ["Steward:Workers:Silent:StallTimeout"] = "00:00:05", ["Steward:ShutdownTimeout"] = "00:00:00.100" },
@@ -90,7 +90,7 @@ public class HealthTests
     [Fact]
     public async Task A_resumed_worker_gets_its_whole_StallTimeout_again_before_it_counts_as_stalled()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<StubbornWorker>("Silent"),
             new Dictionary<string, string?> { ["Steward:Workers:Silent:StallTimeout"] = "00:00:05", ["Steward:ShutdownTimeout"] = "00:00:00.100" },

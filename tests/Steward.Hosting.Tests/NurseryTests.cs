@@ -126,7 +126,15 @@ public class NurseryTests
         public async Task ExecuteAsync(RunState runState)
         {
             probe.Running.TrySetResult();
-            await runState.SleepAsync(TimeSpan.FromHours(1)); // returns when the host stops
+            try
+            {
+                await runState.SleepAsync(TimeSpan.FromHours(1));
+            }
+            catch (OperationCanceledException) when (runState.IsCancelled)
+            {
+                // the host is stopping: wind down
+            }
+
             await Task.Delay(100, CancellationToken.None); // finishing the batch in hand
             await nursery.Start(_ =>
             {

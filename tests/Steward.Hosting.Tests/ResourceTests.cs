@@ -56,7 +56,7 @@ public class ResourceTests
     [Fact]
     public async Task The_stop_waits_for_a_scope_that_lets_go_within_the_budget_and_then_closes_once_without_a_leak_report()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var host = TestHost.Build(b => b.AddMultiOpen<CountedResource>(), clock: clock);
         var resource = host.Services.GetRequiredService<CountedResource>();
         await host.StartAsync();

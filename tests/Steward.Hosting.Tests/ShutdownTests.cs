@@ -46,7 +46,7 @@ public class ShutdownTests
     [Fact]
     public async Task The_shutdown_timeout_report_gives_a_stuck_worker_its_last_checkpoint()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<CheckpointThenHangWorker>("Stuck"),
             new Dictionary<string, string?> { ["Steward:ShutdownTimeout"] = "00:00:00.300" }, clock, s => s.AddSingleton(probe));
@@ -54,7 +54,13 @@ public class ShutdownTests
         await host.StartAsync();
         await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30)); // it passed one checkpoint, then hangs
 
-        clock.Advance(TimeSpan.FromSeconds(5)); // the once-a-second sampler sees the checkpoint at +1 s, nothing since
+        // The once-a-second sampler sees the checkpoint at +1 s, nothing since. One second at a time: FakeTimeProvider fires
+        // every timer due within an Advance at its end, so one five-second step would sample at +5 s.
+        for (var second = 0; second < 5; second++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
         Assert.Equal(start + TimeSpan.FromSeconds(1), Assert.Single(host.Controller.Workers).LastCheckpoint);
         await host.StopAsync();
 

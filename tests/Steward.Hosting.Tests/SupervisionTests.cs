@@ -19,7 +19,7 @@ public class SupervisionTests
     [Fact]
     public async Task A_worker_that_throws_3_times_then_runs_is_restarted_3_times_with_growing_delays()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe { FailTimes = 3 };
         await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), Restart("Flaky", "OnFailure"), clock,
             s => s.AddSingleton(probe));
@@ -48,7 +48,7 @@ public class SupervisionTests
     [Fact]
     public async Task Past_MaxRestarts_the_worker_gives_up_and_the_host_stops_with_exit_code_1()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe { FailTimes = -1 };
         await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), Restart("Flaky", "OnFailure", maxRestarts: 2), clock,
             s => s.AddSingleton(probe));
@@ -68,7 +68,7 @@ public class SupervisionTests
     [Fact]
     public async Task Never_does_not_restart_a_failed_worker_and_stops_the_host_with_exit_code_1()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe { FailTimes = -1 };
         await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), Restart("Flaky", "Never"), clock,
             s => s.AddSingleton(probe));
@@ -87,7 +87,7 @@ public class SupervisionTests
     [Fact]
     public async Task Always_restarts_after_a_normal_return()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe();
         await using var host = TestHost.Build(b => b.AddWorker<ReturningWorker>("Returning"), Restart("Returning", "Always"), clock,
             s => s.AddSingleton(probe));
@@ -121,7 +121,7 @@ public class SupervisionTests
     [Fact]
     public async Task The_restart_count_starts_again_once_the_window_has_elapsed()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var probe = new Probe { FailTimes = -1, FailGate = new SemaphoreSlim(0) };
         await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), Restart("Flaky", "OnFailure", maxRestarts: 1, window: "00:00:10"),
             clock, s => s.AddSingleton(probe));

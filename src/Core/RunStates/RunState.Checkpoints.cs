@@ -75,17 +75,29 @@ public partial class RunState
     }
 
     /// <summary>
-    /// Sleeps for <paramref name="delay"/> on this RunState's <see cref="TimeProvider"/>, waking at once, without
-    /// throwing, when this RunState is cancelled.
+    /// Sleeps for <paramref name="delay"/> on this RunState's <see cref="TimeProvider"/>; throws
+    /// <see cref="OperationCanceledException"/> (carrying <see cref="Token"/>) when this RunState is cancelled before or
+    /// during the sleep, as <see cref="Task.Delay(TimeSpan, CancellationToken)"/> does for its token.
     /// </summary>
-    /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
-    /// <param name="cancellationToken">Cancels the sleep with an <see cref="OperationCanceledException"/>.</param>
+    /// <param name="delay">How long to sleep; <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled;
+    /// <see cref="TimeSpan.Zero"/> completes at once unless cancelled.</param>
+    /// <param name="cancellationToken">Also cancels the sleep; its own token is carried by the exception when it is the
+    /// one cancelled.</param>
+    /// <returns>A task that completes when the delay has passed, or is cancelled (<see cref="Task.IsCanceled"/>) by this
+    /// RunState's cancellation or by <paramref name="cancellationToken"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative (other than infinite), or longer
-    /// than the timers' limit of <see cref="uint.MaxValue"/> − 1 milliseconds.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <remarks>A sleep without a <paramref name="cancellationToken"/> of its own, woken by <see cref="Cancel"/>, resumes on the thread
-    /// pool, not inside the call to <see cref="Cancel"/>: cancelling a parent with thousands of sleeping children
-    /// returns at once.</remarks>
+    /// than the timers' limit of <see cref="uint.MaxValue"/> − 1 milliseconds. Thrown at the call, before any
+    /// cancellation test.</exception>
+    /// <exception cref="OperationCanceledException">This RunState, or <paramref name="cancellationToken"/>, was cancelled
+    /// before or during the sleep (a <see cref="TaskCanceledException"/>, thrown by the await).</exception>
+    /// <remarks>
+    /// <para>The natural loop <c>while (true) { Work(); await runState.SleepAsync(interval); }</c> therefore ends at the
+    /// stop instead of spinning: the await throws, and a worker that ends with this RunState's cancellation ends as
+    /// cancelled, not failed. A pause does not interrupt a sleep; the next checkpoint waits.</para>
+    /// <para>A sleep without a <paramref name="cancellationToken"/> of its own, woken by <see cref="Cancel"/>, resumes on the
+    /// thread pool, not inside the call to <see cref="Cancel"/>: cancelling a parent with thousands of sleeping children
+    /// returns at once.</para>
+    /// </remarks>
     public Task SleepAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
         if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
@@ -105,7 +117,12 @@ public partial class RunState
             return Task.FromCanceled(cancellationToken);
         }
 
-        if (IsCancelled || delay == TimeSpan.Zero)
+        if (IsCancelled)
+        {
+            return Task.FromCanceled(Token);
+        }
+
+        if (delay == TimeSpan.Zero)
         {
             return Task.CompletedTask;
         }
@@ -207,13 +224,12 @@ public partial class RunState
     private async Task SleepCoreAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         var token = Token;
-        using var linked = cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken)
-            : null;
-        // Woken early by this RunState's cancellation: return quietly (the caller's next checkpoint throws). Awaited
-        // without throwing, because a stop wakes every sleeping worker at once and exceptions are not free.
-        await Task.Delay(delay, _timeProvider, linked?.Token ?? token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
+        await Task.Delay(delay, _timeProvider, linked.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // The caller's own token first: it is the one the caller can tell apart.
         cancellationToken.ThrowIfCancellationRequested();
+        token.ThrowIfCancellationRequested();
     }
 
     private IEnumerable<T> IterateCore<T>(IEnumerable<T> source)

@@ -8,7 +8,7 @@ namespace Steward.Tests.RunStates;
 public class RunStateSleepTests
 {
     [Fact]
-    public async Task SleepAsync_ends_within_milliseconds_of_Cancel_without_throwing()
+    public async Task SleepAsync_throws_within_milliseconds_of_Cancel()
     {
         // Many trials and their median: one trial can always be descheduled on a loaded machine, the median cannot.
         const int Trials = 20;
@@ -43,11 +43,12 @@ public class RunStateSleepTests
         canceller.Start();
 
         // Bounded by the sleep itself: if Cancel did not wake it, it ends after 10 s and the bound below fails.
-        await sleep.ConfigureAwait(false);
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleep);
         var resumedAt = Stopwatch.GetTimestamp();
         canceller.Join();
 
-        Assert.True(sleep.IsCompletedSuccessfully); // woken quietly: the caller's next checkpoint throws, not the sleep
+        Assert.True(sleep.IsCanceled);
+        Assert.Equal(runState.Token, error.CancellationToken); // the RunState's cancellation, as a checkpoint reports it
         return Stopwatch.GetElapsedTime(Volatile.Read(ref cancelledAt), resumedAt);
     }
 
@@ -61,15 +62,65 @@ public class RunStateSleepTests
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(45), $"slept only {clock.Elapsed.TotalMilliseconds} ms");
     }
 
-    [Fact]
-    public async Task SleepAsync_returns_at_once_when_already_cancelled()
+    [Theory]
+    [InlineData(3_600_000)]
+    [InlineData(0)]
+    [InlineData(-1)] // infinite
+    public async Task SleepAsync_throws_at_once_when_already_cancelled(int milliseconds)
     {
         var runState = new RunState();
         runState.Start();
         runState.Cancel();
-        var sleep = runState.SleepAsync(TimeSpan.FromHours(1));
-        Assert.True(sleep.IsCompletedSuccessfully);
-        await sleep;
+        var sleep = runState.SleepAsync(TimeSpan.FromMilliseconds(milliseconds));
+        Assert.True(sleep.IsCanceled);
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleep);
+        Assert.Equal(runState.Token, error.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_cancelled_RunState_throws_from_a_sleep_with_a_token_of_its_own_too()
+    {
+        var runState = new RunState();
+        runState.Start();
+        using var cts = new CancellationTokenSource();
+        var sleep = runState.SleepAsync(TimeSpan.FromHours(1), cts.Token);
+        Assert.False(sleep.IsCompleted);
+
+        runState.Cancel();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleep);
+        Assert.Equal(runState.Token, error.CancellationToken);
+        Assert.False(cts.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task The_natural_worker_loop_ends_at_the_stop_instead_of_spinning()
+    {
+        // while (true) { Work(); await rs.SleepAsync(interval); }: a sleep that returned quietly after cancellation
+        // would spin here until the RunToEndAsync bound; the sleep's exception ends the loop and the run is cancelled.
+        var runState = new RunState("looper");
+        var iterations = 0;
+        var twice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = runState.RunToEndAsync(async rs =>
+        {
+            while (true)
+            {
+                if (++iterations == 2)
+                {
+                    twice.TrySetResult();
+                }
+
+                await rs.SleepAsync(TimeSpan.FromMilliseconds(1));
+            }
+        });
+        await twice.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var before = Volatile.Read(ref iterations);
+
+        runState.Cancel();
+
+        var outcome = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(outcome.Succeeded, outcome.Failure?.ToString()); // ended by its own cancellation: not a failure
+        Assert.InRange(Volatile.Read(ref iterations), before, before + 1);
     }
 
     [Fact]
@@ -98,9 +149,9 @@ public class RunStateSleepTests
     }
 
     [Fact]
-    public async Task An_infinite_sleep_needs_no_timer_and_ends_quietly_on_Cancel()
+    public async Task An_infinite_sleep_needs_no_timer_and_is_cancelled_by_Cancel()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var runState = new RunState("sleeper", clock);
         runState.Start();
         var sleep = runState.SleepAsync(Timeout.InfiniteTimeSpan);
@@ -109,23 +160,26 @@ public class RunStateSleepTests
 
         runState.Cancel();
 
-        await sleep.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(sleep.IsCompletedSuccessfully);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleep.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(sleep.IsCanceled);
     }
 
     [Fact]
-    public void A_negative_delay_throws_naming_the_RunState()
+    public void A_negative_delay_throws_naming_the_RunState_even_when_cancelled()
     {
         var runState = new RunState("sleeper");
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = runState.SleepAsync(TimeSpan.FromSeconds(-1)); });
+        runState.Start();
+        runState.Cancel();
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = runState.SleepAsync(TimeSpan.FromSeconds(-1)); });
         Assert.Equal("delay", error.ParamName);
         Assert.Contains("'sleeper'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Sleeps_ended_by_their_timer_or_by_a_racing_cancel_all_end_quietly_and_leave_no_timer_behind()
+    public async Task Sleeps_ended_by_their_timer_or_by_a_racing_cancel_end_once_each_and_leave_no_timer_behind()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         for (var round = 0; round < 300; round++)
         {
             var runState = new RunState($"sleeper-{round}", clock);
@@ -145,8 +199,10 @@ public class RunStateSleepTests
             runState.Cancel();
             advancer.Join();
 
-            await Task.WhenAll(sleeps).WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.All(sleeps, sleep => Assert.True(sleep.IsCompletedSuccessfully));
+            await Task.WhenAll(sleeps).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30));
+            // The two-second sleeps can only have been cancelled; a one-second one ended by whichever came first.
+            Assert.All(sleeps.Where((_, i) => i % 2 == 1), sleep => Assert.True(sleep.IsCanceled));
+            Assert.All(sleeps, sleep => Assert.True(sleep.IsCompletedSuccessfully || sleep.IsCanceled));
             Assert.Equal(0, clock.ActiveTimers); // every sleep's timer was disposed, whichever way it ended
             runState.Stop();
         }

@@ -41,7 +41,7 @@ public class RunStateTransitionTests
     public void Event_in_state_gives_the_table_result_or_throws_without_side_effects(
         RunStateStatus state, string evt, RunStateStatus expected)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var runState = InState(state, clock);
         clock.Advance(TimeSpan.FromSeconds(5));
 
@@ -162,7 +162,7 @@ public class RunStateTransitionTests
     [Fact]
     public void Run_times_come_from_the_time_provider()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var runState = new RunState("timed", clock);
         Assert.Equal(TimeSpan.Zero, runState.RunTime);
         Assert.Null(runState.StartTime);

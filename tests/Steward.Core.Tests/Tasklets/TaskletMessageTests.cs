@@ -113,7 +113,7 @@ public class TaskletMessageTests
     [Fact]
     public async Task When_a_timeout_wins_a_later_message_is_kept_and_the_disarmed_timeout_never_fires_late()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var loop = new TaskletLoop("timeout-wins", timeProvider: clock);
         var steps = Channel.CreateUnbounded<string>();
         var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -153,7 +153,7 @@ public class TaskletMessageTests
     [Fact]
     public async Task When_a_message_wins_the_timeout_is_disarmed_by_the_next_wait_and_never_delivered()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var loop = new TaskletLoop("message-wins", timeProvider: clock);
         var steps = Channel.CreateUnbounded<string>();
         var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,7 +14,7 @@ public class TaskletTimeoutTests
     [Fact]
     public async Task A_100_ms_timeout_fires_at_100_ms_and_not_before()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var loop = new TaskletLoop("timeout", timeProvider: clock);
         var fired = Channel.CreateUnbounded<TimeSpan>();
         var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,7 +42,7 @@ public class TaskletTimeoutTests
     [Fact]
     public async Task Waiting_again_on_the_same_timeout_keeps_its_period_at_100_200_300()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var loop = new TaskletLoop("periodic", timeProvider: clock);
         var fired = Channel.CreateUnbounded<TimeSpan>();
         var gates = Enumerable.Range(0, 3).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
@@ -89,7 +89,7 @@ public class TaskletTimeoutTests
     [Fact]
     public async Task Restart_at_30_ms_makes_a_100_ms_timeout_fire_at_130()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         await using var loop = new TaskletLoop("restart", timeProvider: clock);
         var fired = Channel.CreateUnbounded<(string, TimeSpan)>();
         var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
