@@ -14,7 +14,7 @@ Log.Logger = DemoLogging.CreateBootstrapLogger(); // start-up failures are logge
 var log = Log.ForContext("SourceContext", "WorkerDemo");
 try
 {
-    var builder = Host.CreateApplicationBuilder(args);
+    var builder = StewardHost.CreateApplicationBuilder(args); // a malformed appsettings.json: one line and exit code 2
     if (DemoLogging.Problem(builder.Configuration) is { } problem)
     {
         log.Fatal("Invalid configuration: {Problem}", problem);
@@ -24,7 +24,9 @@ try
     builder.Services.AddSerilog((services, logger) => DemoLogging.Configure(logger, builder.Configuration, services));
 
     builder.Services.AddOptions<DemoOptions>()
-        .Bind(builder.Configuration.GetSection(DemoOptions.Section))
+        .BindConfiguration(DemoOptions.Section)
+        .ValidateKnownKeys(DemoOptions.Section)             // a misspelt key: its full path and "did you mean"
+        .KeepLastGood()                                     // a bad reload keeps the last good settings
         .PostConfigure(o =>
         {
             if (o.Sensors.Count == 0)
@@ -35,7 +37,8 @@ try
         .ValidateOnStart();
     builder.Services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
     builder.Services.AddOptions<TelemetryOptions>()
-        .BindConfiguration(TelemetryOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
+        .BindConfiguration(TelemetryOptions.Section)
+        .ValidateKnownKeys(TelemetryOptions.Section)
         .ValidateOnStart();
     builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -9,8 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RunStateServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds Steward: <see cref="StewardOptions"/> bound from the "Steward" configuration section (unknown keys are errors)
-    /// and validated at start, the <see cref="IRunStateController"/> with the host RunState, the supervised workers' host,
+    /// Adds Steward: <see cref="StewardOptions"/> bound from the "Steward" configuration section and validated at start
+    /// (a bad value, a key that binds to nothing, a JSON configuration file that does not parse: exit code 2), then kept
+    /// as the last good settings across reloads (<see cref="LastGoodOptionsMonitor{TOptions}"/>), the <see cref="IRunStateController"/> with the host RunState, the supervised workers' host,
     /// and Steward's lifetime (signals and exit codes, replacing the console lifetime). Calling it again returns a builder
     /// over the same registrations.
     /// </summary>
@@ -34,9 +36,13 @@ public static class RunStateServiceCollectionExtensions
         var catalog = new WorkerCatalog();
         services.AddSingleton(catalog);
         services.AddOptions<StewardOptions>()
-            .BindConfiguration(StewardOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
+            .BindConfiguration(StewardOptions.Section)
+            .ValidateOnStart()
+            .KeepLastGood();
         services.AddSingleton<IValidateOptions<StewardOptions>, StewardOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StewardOptions>>(sp => // a key that binds to nothing, with its path and the nearest name
+            new KnownKeysValidator<StewardOptions>(Options.Options.DefaultName, StewardOptions.Section, sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IValidateOptions<StewardOptions>, JsonFilesValidator>(); // a configuration file that does not parse
         services.AddOptions<WorkerNameCheck>().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerNameCheck>, WorkerNameCheck.Validator>();
 

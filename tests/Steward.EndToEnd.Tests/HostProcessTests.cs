@@ -207,6 +207,7 @@ public sealed class HostProcessTests : IDisposable
     [InlineData("--Steward:Workers:Ticker:Restart:Policy=Sometimes", "'Sometimes' at 'Steward:Workers:Ticker:Restart:Policy'")]
     [InlineData("--Steward:ShutdownTimeout=-00:00:05", "Steward:ShutdownTimeout must be a positive duration (got '-00:00:05')")]
     [InlineData("--Steward:Workers:Tickr:Instances=2", "Steward:Workers:Tickr configures a worker that is not registered")]
+    [InlineData("--Steward:Workers:Ticker:Instnces=2", "Steward:Workers:Ticker:Instnces is not a known setting; did you mean Instances?")]
     public async Task Invalid_configuration_exits_2_and_stderr_names_the_key_and_the_value(string setting, string expected)
     {
         await using var host = Start("workers", setting);
@@ -215,6 +216,90 @@ public sealed class HostProcessTests : IDisposable
         var errors = host.Transcript.Split('\n').Where(l => l.StartsWith("err: Invalid configuration: ", StringComparison.Ordinal));
         Assert.True(errors.Any(l => l.Contains(expected, StringComparison.Ordinal)), $"no stderr line names it:\n{host.Transcript}");
         Assert.DoesNotContain("running Ticker", host.Transcript, StringComparison.Ordinal); // nothing started
+        AssertTheLogEndsWithExitCode2(host);
+    }
+
+    [UnixFact]
+    public async Task An_unknown_key_exits_2_with_its_full_path_and_the_nearest_valid_key_in_one_line()
+    {
+        await using var host = Start("flaky", "--Steward:Workers:Flaky:Restart:MaxRestart=3");
+
+        Assert.Equal(2, await host.WaitForExitAsync());
+        var error = Assert.Single(host.Transcript.Split('\n'), l => l.StartsWith("err: ", StringComparison.Ordinal));
+        Assert.Equal("err: Invalid configuration: Steward:Workers:Flaky:Restart:MaxRestart is not a known setting; did you mean MaxRestarts?", error);
+        AssertTheLogEndsWithExitCode2(host);
+    }
+
+    [UnixFact]
+    public async Task A_malformed_appsettings_json_exits_2_with_one_line_naming_the_file_the_line_and_the_position()
+    {
+        var settings = Path.Combine(_workDirectory, "appsettings.json");
+        await File.WriteAllTextAsync(settings, "{\n  \"Steward\": {\n    \"ShutdownTimeout\": \"00:00:05\"\n    \"Workers\": {}\n  }\n}\n");
+
+        await using var host = Start("workers");
+
+        Assert.Equal(2, await host.WaitForExitAsync());
+        var error = Assert.Single(host.Transcript.Split('\n'), l => l.StartsWith("err: ", StringComparison.Ordinal));
+        Assert.Equal($"err: Invalid configuration: {settings} is not valid JSON at line 4, position 5: "
+            + "'\"' is invalid after a value. Expected either ',', '}', or ']'.", error);
+        Assert.DoesNotContain("Unhandled exception", host.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("running Ticker", host.Transcript, StringComparison.Ordinal);
+        AssertTheLogEndsWithExitCode2(host);
+    }
+
+    [UnixFact]
+    public async Task A_bad_reload_is_one_error_line_from_the_file_watcher_and_the_signal_together_and_the_last_good_options_stay()
+    {
+        var settings = Path.Combine(_workDirectory, "appsettings.json");
+        await ReplaceAsync(settings, """{ "Reload": { "Message": "before" }, "Steward": { "ShutdownTimeout": "00:00:05" } }""");
+        await using var host = Start("reload"); // the file watcher on, as by default
+        await host.ExpectAllAsync("message=before", "Application started");
+
+        // A bad value of Steward's and one of the application's own options (kept by KeepLastGood): the file watcher
+        // reports each once; the signal after it reloads the same problems and reports nothing new.
+        await ReplaceAsync(settings, """{ "Reload": { "Message": "invalid" }, "Steward": { "ShutdownTimeout": "-00:00:05" } }""");
+        await host.ExpectAllAsync("the previous Steward settings stay in force", "the previous Reload settings stay in force");
+        host.Signal(PosixSignal.SIGHUP);
+        await host.ExpectLineAsync("Configuration reloaded on signal SIGHUP");
+
+        // Then a file that does not parse: one error naming the line and position, the last good options kept.
+        await ReplaceAsync(settings, "{ \"Reload\": { \"Message\": \"broken\" }\n  \"Steward\": {} }");
+        await host.ExpectLineAsync("is not valid JSON at line 2, position 3");
+        host.Signal(PosixSignal.SIGHUP);
+        await host.ExpectLineAsync("Configuration reloaded on signal SIGHUP");
+
+        // Fixed: the new values arrive (and no event of the earlier writes can come after this one).
+        await ReplaceAsync(settings, """{ "Reload": { "Message": "fixed" }, "Steward": { "ShutdownTimeout": "00:00:05" } }""");
+        await host.ExpectLineAsync("message=fixed");
+        host.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await host.WaitForExitAsync());
+
+        var lines = host.Transcript.Split('\n');
+        var errors = lines.Where(l => l.StartsWith("out: fail:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, errors.Count); // Steward's value, the application's value, the malformed file: once each
+        Assert.Single(errors, l => l.EndsWith("the previous Steward settings stay in force: Steward:ShutdownTimeout must be a positive duration (got '-00:00:05').", StringComparison.Ordinal));
+        Assert.Single(errors, l => l.EndsWith("the previous Reload settings stay in force: Reload:Message must not be 'invalid'", StringComparison.Ordinal));
+        Assert.Single(errors, l => l.EndsWith($"the previous settings stay in force: {settings} is not valid JSON at line 2, position 3: "
+            + "'\"' is invalid after a value. Expected either ',', '}', or ']'.", StringComparison.Ordinal));
+        Assert.DoesNotMatch(@"(?m)^(out|err): +at ", host.Transcript); // no stack trace
+        Assert.DoesNotContain("message=invalid", host.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("message=broken", host.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.TrimEnd() == "out: message="); // never emptied by the broken file
+    }
+
+    // As an editor saves: a complete new file renamed over the old, so the file watcher never reads a half-written one.
+    private static async Task ReplaceAsync(string path, string contents)
+    {
+        var next = path + ".next";
+        await File.WriteAllTextAsync(next, contents);
+        File.Move(next, path, overwrite: true);
+    }
+
+    private static void AssertTheLogEndsWithExitCode2(ChildProcess host)
+    {
+        var logLines = host.Transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("err: ", StringComparison.Ordinal)).ToList();
+        Assert.EndsWith("Application stopped, exit code 2", logLines[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain("exit code 0", host.Transcript, StringComparison.Ordinal);
     }
 
     [UnixFact]

@@ -5,7 +5,7 @@ using Steward.TestHost;
 
 // usage: Steward.TestHost <scenario> [--Key=Value ...]; prints protocol lines (see Say) and exits with Steward's exit code.
 var scenario = args.Length > 0 ? args[0] : "";
-var builder = Host.CreateApplicationBuilder(args.Skip(1).ToArray());
+var builder = StewardHost.CreateApplicationBuilder(args.Skip(1).ToArray());
 builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
 var steward = builder.Services.AddRunState().UseSystemd(); // a no-op unless systemd (or a test) gave a NOTIFY_SOCKET
 switch (scenario)
@@ -20,7 +20,14 @@ switch (scenario)
         steward.AddWorker<StubbornWorker>("Stubborn").AddWorker<TickWorker>("Ticker");
         break;
     case "reload":
-        builder.Services.Configure<ReloadOptions>(builder.Configuration.GetSection("Reload"));
+        builder.Services.AddOptions<ReloadOptions>().Bind(builder.Configuration.GetSection("Reload"))
+            .Validate(o => o.Message != "invalid", "Reload:Message must not be 'invalid'")
+            .KeepLastGood(); // a bad reload keeps the last good message
+        steward.AddWorker<ReloadWatcher>("Watcher");
+        break;
+    case "reload-plain": // the framework's own monitor, for contrast
+        builder.Services.AddOptions<ReloadOptions>().Bind(builder.Configuration.GetSection("Reload"))
+            .Validate(o => o.Message != "invalid", "Reload:Message must not be 'invalid'");
         steward.AddWorker<ReloadWatcher>("Watcher");
         break;
     case "nursery-fail":

@@ -27,8 +27,8 @@ internal static partial class LifetimeLog
     [LoggerMessage(EventId = StewardEventIds.Lifetime.Reloaded, Level = LogLevel.Information, Message = "Configuration reloaded on signal {Signal}")]
     public static partial void Reloaded(ILogger logger, SignalName signal);
 
-    [LoggerMessage(EventId = StewardEventIds.Lifetime.ReloadFailed, Level = LogLevel.Error, Message = "Reloading the configuration on signal {Signal} failed")]
-    public static partial void ReloadFailed(ILogger logger, SignalName signal, Exception exception);
+    [LoggerMessage(EventId = StewardEventIds.Lifetime.ReloadFailed, Level = LogLevel.Error, Message = "Reloading the configuration on signal {Signal} failed: {Problems}")]
+    public static partial void ReloadFailed(ILogger logger, SignalName signal, string problems);
 
     [LoggerMessage(EventId = StewardEventIds.Lifetime.SignalFailed, Level = LogLevel.Error, Message = "Handling signal {Signal} ({Purpose}) failed")]
     public static partial void SignalFailed(ILogger logger, SignalName signal, string purpose, Exception exception);

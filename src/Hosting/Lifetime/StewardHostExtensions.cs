@@ -73,23 +73,22 @@ public static class StewardHostExtensions
         }
         catch (OptionsValidationException ex)
         {
-            code = await ReportInvalidAsync(ex.Failures).ConfigureAwait(false);
+            code = await ReportInvalidAsync(host, ex.Failures).ConfigureAwait(false);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is OptionsValidationException))
         {
             // Several options types failed validation at start (the host's startup validator aggregates them).
-            code = await ReportInvalidAsync(ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures))
-                .ConfigureAwait(false);
+            code = await ReportInvalidAsync(host, ConfigurationProblems.List(ex)).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex) when (IsBindingFailure(ex))
         {
-            await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}").ConfigureAwait(false);
-            code = StewardExitCodes.InvalidConfiguration;
+            code = await ReportInvalidAsync(host, ConfigurationProblems.List(ex)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync($"Start-up failed: {ex}").ConfigureAwait(false);
             code = StewardExitCodes.Failure;
+            host.Services.GetService<RunStateController>()?.RecordExitCode(code, $"start-up failed: {ex.Message}");
         }
 
         // Whatever had started (an opened resource, a started service) is stopped before the host is disposed.
@@ -97,14 +96,19 @@ public static class StewardHostExtensions
         return code;
     }
 
-    // Each failure on its own stderr line, naming the key and the value; exit code 2.
-    private static async Task<int> ReportInvalidAsync(IEnumerable<string> failures)
+    // Each problem on its own stderr line, naming the key and the value; exit code 2, which the log's last line
+    // ("Application stopped, exit code 2") then states too.
+    private static async Task<int> ReportInvalidAsync(IHost host, IEnumerable<string> problems)
     {
-        foreach (var failure in failures)
+        var count = 0;
+        foreach (var problem in problems)
         {
-            await Console.Error.WriteLineAsync($"Invalid configuration: {failure}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Invalid configuration: {problem}").ConfigureAwait(false);
+            count++;
         }
 
+        host.Services.GetService<RunStateController>()?.RecordExitCode(StewardExitCodes.InvalidConfiguration,
+            $"invalid configuration ({count} {(count == 1 ? "problem" : "problems")}, each named on stderr); nothing was started");
         return StewardExitCodes.InvalidConfiguration;
     }
 

@@ -68,9 +68,10 @@ internal sealed partial class StewardLifetime
             }
             catch (Exception ex)
             {
-                // A reloaded value that does not bind or validate fails the options' change callbacks; Steward keeps
-                // its previous settings (StewardSettings says which value was wrong) and the host keeps running.
-                LifetimeLog.ReloadFailed(_logger, new SignalName(context.Signal), ex);
+                // A file that does not load (outside StewardHost's builder), or options of the application's own that
+                // do not validate under the framework's monitor, fail the reload's change callbacks. One line naming
+                // what was wrong, no stack trace; Steward keeps its previous settings and the host keeps running.
+                LifetimeLog.ReloadFailed(_logger, new SignalName(context.Signal), ConfigurationProblems.Describe(ex));
             }
             finally
             {

@@ -77,6 +77,7 @@ internal static class StewardEventIds
     public static class Settings
     {
         public const int Rejected = 2801;
+        public const int StillRejected = 2802;
     }
 
     /// <summary>The systemd integration (2900s).</summary>

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Steward.Hosting.Tests;
 using Steward.Hosting.Tests.Support;
 
-namespace Steward.Hosting.Tests;
+namespace Steward.Hosting.Tests.Configuration;
 
 /// <summary>Every bad setting stops the start with a message naming the key and the value; nothing starts.</summary>
 public class ConfigurationTests
@@ -48,7 +49,6 @@ public class ConfigurationTests
     [Theory]
     [InlineData("Steward:Workers:Flaky:Restart:Policy", "Sometimes", "'Sometimes'")]
     [InlineData("Steward:ShutdownTimeout", "soon", "'soon'")]
-    [InlineData("Steward:Workers:Flaky:Instnces", "2", "'Instnces'")]
     public async Task A_value_that_cannot_be_bound_fails_the_start_naming_the_key_and_the_value(string key, string value, string named)
     {
         var probe = new Probe();
@@ -58,7 +58,25 @@ public class ConfigurationTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(host.StartAsync);
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
-        Assert.Contains(key.Split(':')[^1] == "Instnces" ? "Instnces" : key, error.Message, StringComparison.Ordinal);
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, probe.Attempts);
+    }
+
+    [Theory]
+    [InlineData("Steward:Workers:Flaky:Restart:MaxRestart", "3", "Steward:Workers:Flaky:Restart:MaxRestart is not a known setting; did you mean MaxRestarts?")]
+    [InlineData("Steward:Workers:Flaky:Instnces", "2", "Steward:Workers:Flaky:Instnces is not a known setting; did you mean Instances?")]
+    [InlineData("Steward:ShutdownTimout", "00:00:05", "Steward:ShutdownTimout is not a known setting; did you mean ShutdownTimeout?")]
+    [InlineData("Steward:Signals:Frobnicate", "1", "Steward:Signals:Frobnicate is not a known setting (known here: Pause, Reload, Resume).")]
+    [InlineData("steward:workers:flaky:restart:maxrestart", "3", "Steward:workers:flaky:restart:maxrestart is not a known setting; did you mean MaxRestarts?")]
+    public async Task An_unknown_key_fails_the_start_with_its_full_path_and_the_nearest_valid_key(string key, string value, string expected)
+    {
+        var probe = new Probe();
+        await using var host = TestHost.Build(b => b.AddWorker<FlakyWorker>("Flaky"), new Dictionary<string, string?> { [key] = value },
+            services: s => s.AddSingleton(probe));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(host.StartAsync);
+
+        Assert.Equal(expected, Assert.Single(error.Failures));
         Assert.Equal(0, probe.Attempts);
     }
 
