@@ -17,6 +17,8 @@ public static class RunStateBuilderExtensions
     /// child RunState of the host's, from the moment the host has started. <typeparamref name="T"/> is resolved from the
     /// scope if registered, else created with its constructor's services.
     /// </summary>
+    /// <remarks>Each run, and so each restart, resolves a new <typeparamref name="T"/> in a new DI scope: state that must
+    /// survive restarts belongs in a singleton (see <see cref="IRunStateWorker"/>).</remarks>
     /// <typeparam name="T">The worker type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="name">The worker's name (its key under <c>Steward:Workers</c>); the type name by default.</param>

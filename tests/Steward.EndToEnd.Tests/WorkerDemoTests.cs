@@ -124,7 +124,7 @@ public sealed partial class WorkerDemoTests : IDisposable
         Assert.NotNull(root);
         var readme = File.ReadAllText(Path.Combine(root.FullName, "README.md")).ReplaceLineEndings("\n");
         var program = File.ReadAllText(Path.Combine(root.FullName, "samples", "WorkerDemo", "Program.cs")).ReplaceLineEndings("\n");
-        const string Marker = "This is `samples/WorkerDemo/Program.cs`, whole (a test keeps the two identical):\n\n```csharp\n";
+        const string Marker = "This is `samples/WorkerDemo/Program.cs`, whole (a test keeps the two identical):\n\n```csharp file=samples/WorkerDemo/Program.cs\n";
         var start = readme.IndexOf(Marker, StringComparison.Ordinal);
         Assert.True(start >= 0, "the README no longer introduces the demo's Program.cs");
         start += Marker.Length;

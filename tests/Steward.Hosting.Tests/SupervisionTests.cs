@@ -146,6 +146,30 @@ public class SupervisionTests
     }
 
     [Fact]
+    public async Task Each_restart_resolves_a_fresh_worker_in_a_fresh_scope_while_a_singleton_carries_state_across()
+    {
+        var clock = new TestClock();
+        var probe = new Probe { FailTimes = 2 };
+        var tally = new RunTally();
+        await using var host = TestHost.Build(b => b.AddWorker<FlakyCountingWorker>("Flaky"), Restart("Flaky", "OnFailure"), clock,
+            s => s.AddSingleton(probe).AddSingleton(tally));
+        await host.StartAsync();
+        for (var restart = 0; restart < 2; restart++)
+        {
+            clock.Advance(await clock.NextDelayAsync());
+        }
+
+        await probe.Running.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Equal(3, tally.Workers.Count);
+        Assert.Equal(3, tally.Workers.Distinct(ReferenceEqualityComparer.Instance).Count()); // a new object each run
+        Assert.All(tally.FieldAtStart, runs => Assert.Equal(0, runs));                       // its fields start over
+        Assert.Equal(3, probe.Scopes.Distinct().Count());                                     // in a new scope each run
+        Assert.Equal(3, tally.Runs);                                                          // the singleton saw them all
+    }
+
+    [Fact]
     public async Task Each_instance_runs_in_its_own_scope_with_a_child_RunState_of_the_host()
     {
         var probe = new Probe();
@@ -188,5 +212,28 @@ public class SupervisionTests
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting for a state no event announces");
             await Task.Delay(5);
         }
+    }
+}
+
+internal sealed class RunTally
+{
+    public int Runs;
+
+    public System.Collections.Concurrent.ConcurrentQueue<object> Workers { get; } = new();
+
+    public System.Collections.Concurrent.ConcurrentQueue<int> FieldAtStart { get; } = new();
+}
+
+/// <summary>A <see cref="FlakyWorker"/> that records which object ran and what its field held.</summary>
+internal sealed class FlakyCountingWorker(RunTally tally, Probe probe, IServiceProvider scope) : IRunStateWorker
+{
+    private int _runs; // a worker's own state: gone with the object at each restart
+
+    public Task ExecuteAsync(RunState runState)
+    {
+        tally.Workers.Enqueue(this);
+        tally.FieldAtStart.Enqueue(_runs++);
+        Interlocked.Increment(ref tally.Runs);
+        return new FlakyWorker(probe, scope).ExecuteAsync(runState);
     }
 }
