@@ -115,15 +115,8 @@ public sealed partial class WorkerDemoTests : IDisposable
     [Fact]
     public void The_README_shows_the_demo_Program_cs_as_it_is()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hosting.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var readme = File.ReadAllText(Path.Combine(root.FullName, "README.md")).ReplaceLineEndings("\n");
-        var program = File.ReadAllText(Path.Combine(root.FullName, "samples", "WorkerDemo", "Program.cs")).ReplaceLineEndings("\n");
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md")).ReplaceLineEndings("\n");
+        var program = File.ReadAllText(Path.Combine(Repository.Root, "samples", "WorkerDemo", "Program.cs")).ReplaceLineEndings("\n");
         const string Marker = "This is `samples/WorkerDemo/Program.cs`, whole (a test keeps the two identical):\n\n```csharp file=samples/WorkerDemo/Program.cs\n";
         var start = readme.IndexOf(Marker, StringComparison.Ordinal);
         Assert.True(start >= 0, "the README no longer introduces the demo's Program.cs");

@@ -10,10 +10,11 @@ namespace Steward.StateMachines;
 /// <example>
 /// <code>
 /// var flower = StateMachine.Define&lt;Plant&gt;("flower")
-///     .State("sprouting", to: ["growing"], async (plant, s) =&gt; { await plant.GerminateAsync(s.Token); return s.GoTo("growing"); })
+///     .State("sprouting", to: ["flowering"], async (plant, s) =&gt; { await plant.GerminateAsync(s.Token); return s.GoTo("flowering"); })
 ///     .State("flowering", to: ["dead", "withering"], (plant, s) =&gt; Task.FromResult(s.GoTo("dead", new Eaten(true))))
+///     .State("withering", to: ["dead"], (plant, s) =&gt; Task.FromResult(s.GoTo("dead")))
 ///     .State("dead", (plant, s) =&gt; Task.FromResult(s.End()))   // terminal
-///     .Build();
+///     .Build();                                                  // every state named in a to: list is declared
 /// StateMachineRun run = flower.Start(plant, "sprouting");
 /// await run.Completion;
 /// </code>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Steward.Testing;
 
 namespace Steward.EndToEnd.Tests.Systemd;
 
@@ -10,19 +11,7 @@ public sealed class PublishedDemo : IDisposable
     public PublishedDemo() => _directory = new Lazy<string>(Publish);
 
     /// <summary>The repository's root (the folder holding Hosting.sln).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hosting.sln")))
-            {
-                root = root.Parent;
-            }
-
-            return root?.FullName ?? throw new InvalidOperationException("not inside the repository");
-        }
-    }
+    public static string RepositoryRoot => Repository.Root;
 
     /// <summary>The published folder (publishing on first use).</summary>
     public string Directory => _directory.Value;

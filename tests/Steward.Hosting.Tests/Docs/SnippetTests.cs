@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Steward.Testing;
 
 namespace Steward.Hosting.Tests.Docs;
 
@@ -129,19 +130,7 @@ public sealed partial class SnippetTests
 
     private static readonly CSharpParseOptions s_parse = new(LanguageVersion.Preview);
 
-    private static string RepositoryRoot
-    {
-        get
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Hosting.sln")))
-            {
-                root = root.Parent;
-            }
-
-            return root?.FullName ?? throw new InvalidOperationException("not inside the repository");
-        }
-    }
+    private static string RepositoryRoot => Repository.Root;
 
     private sealed class GeneratorLoader : IAnalyzerAssemblyLoader
     {
