@@ -113,6 +113,21 @@ public sealed partial class WorkerDemoTests : IDisposable
     }
 
     [Fact]
+    public async Task A_misspelt_key_of_the_demos_own_settings_is_one_line_with_the_nearest_name_and_no_stack_trace()
+    {
+        await using var demo = StartDemo(["--WorkerDemo:SensorIntervall=00:00:01"]);
+
+        Assert.True(await demo.WaitForExitAsync() == 2, demo.Transcript);
+        var lines = demo.Transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("err: Invalid configuration: WorkerDemo:SensorIntervall is not a known setting; did you mean SensorInterval?",
+            Assert.Single(lines, l => l.StartsWith("err: ", StringComparison.Ordinal)));
+        Assert.DoesNotMatch(@"(?m)^(out|err): +at ", demo.Transcript);           // no stack trace, from the host or anyone
+        Assert.DoesNotContain("Hosting failed to start", demo.Transcript, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.EndsWith("Application stopped, exit code 2", StringComparison.Ordinal));
+        Assert.False(File.Exists(DatabasePath), "nothing may start with a bad configuration");
+    }
+
+    [Fact]
     public void The_README_shows_the_demo_Program_cs_as_it_is()
     {
         var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md")).ReplaceLineEndings("\n");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Steward.Hosting;
 
@@ -56,6 +57,16 @@ public static class StewardHostExtensions
     /// had started).</summary>
     private static async Task<int?> StartAsync(IHost host, CancellationToken cancellationToken)
     {
+        // Options registered with ValidateOnStart are validated here, before the host starts: a bad configuration is then
+        // one line each on stderr and exit code 2, rather than also the host's "Hosting failed to start" with the stack
+        // trace of whichever service first read the options.
+        if (Validate(host) is { } problems)
+        {
+            var invalid = await ReportInvalidAsync(host, problems).ConfigureAwait(false);
+            LogStopped(host, invalid); // nothing was started, so no ApplicationStopped will say it
+            return invalid;
+        }
+
         int code;
         try
         {
@@ -68,7 +79,8 @@ public static class StewardHostExtensions
             // A stop was requested while starting (a signal, a worker giving up, the caller's token): the start was cut
             // short on purpose. (Any other cancellation, a startup timeout say, is a failed start below.)
             // Stop what did start; the exit code is whatever Steward decided, 0 for a plain stop request.
-            await StopAfterFailedStartAsync(host).ConfigureAwait(false);
+            var stopCode = host.Services.GetService<RunStateController>()?.ExitCode ?? StewardExitCodes.Success;
+            await StopAfterFailedStartAsync(host, stopCode).ConfigureAwait(false);
             return host.Services.GetService<RunStateController>()?.ExitCode ?? StewardExitCodes.Success;
         }
         catch (OptionsValidationException ex)
@@ -92,7 +104,7 @@ public static class StewardHostExtensions
         }
 
         // Whatever had started (an opened resource, a started service) is stopped before the host is disposed.
-        await StopAfterFailedStartAsync(host).ConfigureAwait(false);
+        await StopAfterFailedStartAsync(host, code).ConfigureAwait(false);
         return code;
     }
 
@@ -112,17 +124,60 @@ public static class StewardHostExtensions
         return StewardExitCodes.InvalidConfiguration;
     }
 
-    private static async Task StopAfterFailedStartAsync(IHost host)
+    private static async Task StopAfterFailedStartAsync(IHost host, int code)
     {
+        var lifetime = host.Services.GetService<IHostApplicationLifetime>();
         try
         {
             // The same slack over Steward's budget as the host's own stop gets, so Steward's accounting comes first.
             using var timeout = new CancellationTokenSource((SettingsOf(host)?.ShutdownTimeout ?? s_defaultTimeout) + TimeSpan.FromSeconds(5));
             await host.StopAsync(timeout.Token).ConfigureAwait(false);
         }
+        catch (ArgumentNullException) when (lifetime is { ApplicationStopped.IsCancellationRequested: false })
+        {
+            // The start failed in the host's own start-up validation, before it had resolved its hosted services:
+            // nothing had started, and the host's StopAsync cannot run (it walks the list it never made).
+        }
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync($"Steward: stopping after the failed start failed too: {ex.Message}").ConfigureAwait(false);
+        }
+
+        if (lifetime is { ApplicationStopped.IsCancellationRequested: false })
+        {
+            LogStopped(host, code); // ApplicationStopped never came, so Steward's lifetime did not write the last line
+        }
+    }
+
+    /// <summary>The problems of every option registered with ValidateOnStart (the host's start-up validator), or null.</summary>
+    private static List<string>? Validate(IHost host)
+    {
+        try
+        {
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            return null;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return [.. ex.Failures];
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0
+            && ex.InnerExceptions.All(e => e is OptionsValidationException || e is InvalidOperationException i && IsBindingFailure(i)))
+        {
+            return [.. ConfigurationProblems.List(ex)];
+        }
+        catch (InvalidOperationException ex) when (IsBindingFailure(ex))
+        {
+            return [.. ConfigurationProblems.List(ex)];
+        }
+    }
+
+    // The log's last line, as Steward's lifetime writes it at ApplicationStopped, with the real exit code.
+    private static void LogStopped(IHost host, int code)
+    {
+        if (host.Services.GetService<ILoggerFactory>()?.CreateLogger("Steward.Hosting.Lifetime") is { } logger)
+        {
+            LifetimeLog.Stopped(logger, code);
         }
     }
 
