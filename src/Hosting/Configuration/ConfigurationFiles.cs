@@ -4,12 +4,14 @@ using Microsoft.Extensions.Configuration;
 namespace Steward.Hosting;
 
 /// <summary>
-/// Re-reads the host's JSON configuration files (appsettings.json and the like) to say which do not parse, naming the
-/// file, line and position. The host built by <c>StewardHost.CreateApplicationBuilder</c> skips such a file instead of
+/// Says which of the host's JSON configuration files (appsettings.json and the like) do not parse, naming the file,
+/// line and position. The host built by <c>StewardHost.CreateApplicationBuilder</c> skips such a file instead of
 /// throwing at start, and a file watcher's reload of one leaves its provider empty, so this check is what reports the
-/// file at start (exit code 2) and what keeps the last good options in force across such a reload.
+/// file at start (exit code 2) and what keeps the last good options in force across such a reload. Files that host
+/// tracks (<see cref="ConfigurationFileLoads"/>) are judged by their latest load, which is what their providers hold;
+/// any other JSON file is re-read from disk.
 /// </summary>
-internal sealed class ConfigurationFiles(IConfiguration configuration)
+internal sealed class ConfigurationFiles(IConfiguration configuration, ConfigurationFileLoads? loads = null)
 {
     // As the JSON configuration provider reads: comments skipped, trailing commas allowed.
     private static readonly JsonDocumentOptions s_options = new()
@@ -26,7 +28,8 @@ internal sealed class ConfigurationFiles(IConfiguration configuration)
         {
             foreach (var provider in root.Providers.OfType<FileConfigurationProvider>())
             {
-                if (Check(provider.Source) is { } problem)
+                var tracked = loads is not null && ConfigurationFileLoads.Tracks(provider);
+                if ((tracked ? loads!.ProblemOf(provider) : Check(provider.Source)) is { } problem)
                 {
                     problems.Add(problem);
                 }

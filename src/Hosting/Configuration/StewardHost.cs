@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Steward.Hosting;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -39,6 +41,21 @@ public static class StewardHost
                 context.Ignore = true;
             }
         });
-        return Host.CreateApplicationBuilder(settings);
+        var builder = Host.CreateApplicationBuilder(settings);
+
+        // The defaults' JSON files, again, as sources whose loads are recorded (replacing a source rebuilds the
+        // providers, and the handler above still applies to them).
+        var loads = new ConfigurationFileLoads();
+        var sources = builder.Configuration.Sources;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is JsonConfigurationSource json and not TrackedJsonConfigurationSource)
+            {
+                sources[i] = new TrackedJsonConfigurationSource(json, loads);
+            }
+        }
+
+        builder.Services.AddSingleton(loads);
+        return builder;
     }
 }

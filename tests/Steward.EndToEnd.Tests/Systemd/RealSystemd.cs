@@ -139,6 +139,26 @@ internal sealed class RealSystemd : IAsyncDisposable
         throw new TimeoutException($"{unit} {property} stayed '{value}' for {timeout}. Journal:\n{await JournalAsync(unit)}");
     }
 
+    /// <summary>Waits until the unit's journal holds <paramref name="text"/> (journald reads a service's output
+    /// asynchronously, so a line written just before a notification may land after it); returns the journal.</summary>
+    public async Task<string> WaitForJournalAsync(string unit, string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var journal = "";
+        while (deadline.Elapsed < timeout)
+        {
+            journal = await JournalAsync(unit);
+            if (journal.Contains(text, StringComparison.Ordinal))
+            {
+                return journal;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{unit}'s journal has no '{text}' after {timeout}:\n{journal}");
+    }
+
     /// <summary>Runs a command inside systemd's namespaces.</summary>
     public Task<string> RunInsideAsync(string[] command, bool check = true) =>
         RunAsync("nsenter", ["-t", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", .. command], check);

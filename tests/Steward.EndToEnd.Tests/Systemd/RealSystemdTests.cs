@@ -31,10 +31,11 @@ public sealed partial class RealSystemdTests(PublishedDemo demo) : IClassFixture
         await systemd.SystemctlAsync("kill", "-s", "SIGUSR2", Unit);
         await systemd.WaitForAsync(Unit, "StatusText", s => s == "5 running", s_timeout);
 
-        await systemd.SystemctlAsync("reload", Unit); // ExecReload sends SIGHUP; RELOADING=1 ... READY=1
-        Assert.Equal("active", await systemd.ShowAsync(Unit, "ActiveState"));
-        var reloaded = await systemd.JournalAsync(Unit);
-        Assert.True(reloaded.Contains("Configuration reloaded on signal SIGHUP", StringComparison.Ordinal), reloaded);
+        // ExecReload sends SIGHUP and returns at once: systemctl can return while the unit is still "reloading", until
+        // Steward's READY=1 follows its RELOADING=1.
+        await systemd.SystemctlAsync("reload", Unit);
+        await systemd.WaitForAsync(Unit, "ActiveState", s => s == "active", s_timeout);
+        await systemd.WaitForJournalAsync(Unit, "Configuration reloaded on signal SIGHUP", s_timeout);
 
         await systemd.SystemctlAsync("stop", Unit);
         Assert.Equal("success", await systemd.ShowAsync(Unit, "Result"));

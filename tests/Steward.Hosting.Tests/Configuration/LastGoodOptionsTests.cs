@@ -102,6 +102,36 @@ public sealed class LastGoodOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_notification_after_the_file_was_fixed_but_before_it_was_reloaded_takes_nothing_from_the_emptied_provider()
+    {
+        // The file watcher's reload of a malformed file empties its provider. If the file is then fixed on disk, a change
+        // notification from elsewhere, arriving before the watcher reloads the fixed file, must not take the options from
+        // the emptied provider: it is judged by what the provider loaded, not by what the disk holds now.
+        Write("""{ "Demo": { "Interval": "00:00:01" } }""");
+        var trigger = new Trigger();
+        using var host = Build(watchFiles: true, trigger);
+        var demo = host.Services.GetRequiredService<IOptionsMonitor<DemoOptions>>();
+        _ = demo.CurrentValue;
+        var root = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        var json = root.Providers.OfType<FileConfigurationProvider>().Single(p => p.Source.Path == "appsettings.json");
+        json.Source.ReloadDelay = 3_000; // the watcher's reload of the fixed file comes long after the notification below
+        var logs = host.Services.GetRequiredService<CapturingLoggerProvider>();
+        var rejected = logs.WaitForLineAsync(l => l.StartsWith("Error", StringComparison.Ordinal));
+        json.Source.ReloadDelay = 0;
+        Write("{ \"Demo\": \"Interval\" }x", atomically: true);
+        await rejected;
+        Assert.False(json.TryGet("Demo:Interval", out _)); // the watcher's reload emptied the provider
+        json.Source.ReloadDelay = 3_000;
+
+        Write("""{ "Demo": { "Interval": "00:00:04" } }""", atomically: true);
+        trigger.Fire();
+
+        Assert.Equal(TimeSpan.FromSeconds(1), demo.CurrentValue.Interval); // not the default the emptied provider binds to
+        Reload(host);                                                       // as SIGHUP: the fixed file is loaded now
+        Assert.Equal(TimeSpan.FromSeconds(4), demo.CurrentValue.Interval);
+    }
+
+    [Fact]
     public async Task A_file_that_does_not_parse_at_start_is_one_validation_failure_naming_the_file_line_and_position()
     {
         Write("{\n  \"Steward\": { \"ShutdownTimeout\": \"00:00:05\", }\n  \"Demo\" }");
@@ -136,7 +166,7 @@ public sealed class LastGoodOptionsTests : IDisposable
     // As SIGHUP does.
     private static void Reload(IHost host) => ((IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>()).Reload();
 
-    private IHost Build(bool watchFiles = false)
+    private IHost Build(bool watchFiles = false, Trigger? trigger = null)
     {
         var builder = StewardHost.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -144,6 +174,11 @@ public sealed class LastGoodOptionsTests : IDisposable
             EnvironmentName = "Test",
             Args = [$"--hostBuilder:reloadConfigOnChange={watchFiles}"], // else the tests reload by hand, deterministically
         });
+        if (trigger is not null)
+        {
+            ((IConfigurationBuilder)builder.Configuration).Add(trigger);
+        }
+
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton(logs);
@@ -153,6 +188,21 @@ public sealed class LastGoodOptionsTests : IDisposable
             .KeepLastGood();
         builder.Services.AddSingleton<IValidateOptions<DemoOptions>, DemoValidator>();
         return builder.Build();
+    }
+
+    /// <summary>A configuration source that raises a change notification on demand, without any file loading.</summary>
+    internal sealed class Trigger : IConfigurationSource
+    {
+        private Provider? _provider;
+
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => _provider = new Provider();
+
+        public void Fire() => _provider!.Fire();
+
+        private sealed class Provider : ConfigurationProvider
+        {
+            public void Fire() => OnReload();
+        }
     }
 
     internal sealed class DemoOptions
