@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Steward.Hosting.Tests.Support;
 
 namespace Steward.Hosting.Tests.Configuration;
@@ -129,6 +131,14 @@ public sealed class LastGoodOptionsTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), demo.CurrentValue.Interval); // not the default the emptied provider binds to
         Reload(host);                                                       // as SIGHUP: the fixed file is loaded now
         Assert.Equal(TimeSpan.FromSeconds(4), demo.CurrentValue.Interval);
+
+        // The watcher's reload of the fixed file is still sleeping out its delay. Disposing the host under it would have
+        // the framework watch the disposed file provider afterwards (an unobserved ObjectDisposedException): stop the
+        // watching, and let that reload end first (its end is the provider's next reload notification).
+        var watcherReloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = json.GetReloadToken().RegisterChangeCallback(_ => watcherReloaded.TrySetResult(), null);
+        json.Source.FileProvider = new UnwatchedFileProvider(json.Source.FileProvider!);
+        await watcherReloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -191,6 +201,16 @@ public sealed class LastGoodOptionsTests : IDisposable
     }
 
     /// <summary>A configuration source that raises a change notification on demand, without any file loading.</summary>
+    /// <summary>Reads files as the provider it wraps does, and watches nothing.</summary>
+    private sealed class UnwatchedFileProvider(IFileProvider inner) : IFileProvider
+    {
+        public IFileInfo GetFileInfo(string subpath) => inner.GetFileInfo(subpath);
+
+        public IDirectoryContents GetDirectoryContents(string subpath) => inner.GetDirectoryContents(subpath);
+
+        public IChangeToken Watch(string filter) => NullChangeToken.Singleton;
+    }
+
     internal sealed class Trigger : IConfigurationSource
     {
         private Provider? _provider;
