@@ -4,9 +4,9 @@ using Steward.Support;
 namespace Steward.Coordination;
 
 /// <summary>
-/// An asynchronous condition variable with its own lock: take the lock with <see cref="LockAsync"/>, wait for a state
-/// change with <see cref="WaitAsync"/> or <see cref="WaitForAsync"/>, and announce one with <see cref="Notify"/> or
-/// <see cref="NotifyAll"/>. Ported from Python's <c>asyncio.Condition</c>.
+/// An asynchronous condition variable on an <see cref="AsyncLock"/>: take the lock with <see cref="LockAsync"/>, wait for
+/// a state change with <see cref="WaitAsync"/> or <see cref="WaitForAsync"/>, and announce one with <see cref="Notify"/>
+/// or <see cref="NotifyAll"/>. Ported from Python's <c>asyncio.Condition</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -15,73 +15,78 @@ namespace Steward.Coordination;
 /// cancelled (then it throws <see cref="OperationCanceledException"/> holding the lock).
 /// </para>
 /// <para>
-/// No wake-up is lost: a waiter that is notified and cancelled at the same moment passes its notification on to the
-/// next waiter. The lock is fair: waiters get it in arrival order. It is not re-entrant and does not track its owner,
-/// so only the holder should release it (by disposing what <see cref="LockAsync"/> returned).
+/// A notification moves the waiter straight into the lock's queue: when the notifier releases the lock, the waiter is
+/// handed it and resumes holding it, with no second wake-up. No wake-up is lost: a waiter notified before its
+/// cancellation returns normally. The lock is fair: waiters get it in arrival order. Several conditions may share one
+/// lock (pass it to each constructor).
 /// </para>
 /// </remarks>
 [DebuggerDisplay("AsyncCondition: locked={IsLocked}, {WaiterCount} waiting")]
 public sealed class AsyncCondition
 {
-    private readonly AsyncMutex _mutex = new();
-    private readonly Lock _gate = new();
-    private readonly LinkedList<Waiter> _waiters = new(); // guarded by _gate, in arrival order
-    private int _waiterCount;                              // _waiters.Count, written under _gate, read without it
+    private readonly AsyncLock _lock;
+
+    // The waiters not yet notified, oldest first, linked through the waiters. Guarded by the lock's gate.
+    private LockWaiter? _first;
+    private LockWaiter? _last;
+    private int _waiterCount; // written under the gate, read without it
+
+    /// <summary>Creates a condition on <paramref name="lock"/>, or on a lock of its own.</summary>
+    /// <param name="lock">The lock to share with other conditions; <see langword="null"/> for a new one.</param>
+    public AsyncCondition(AsyncLock? @lock = null) => _lock = @lock ?? new AsyncLock();
+
+    /// <summary>The lock this condition waits on.</summary>
+    public AsyncLock Lock => _lock;
 
     /// <summary>Whether the lock is held now.</summary>
-    public bool IsLocked => _mutex.IsHeld;
+    public bool IsLocked => _lock.IsHeld;
 
     /// <summary>How many flows are waiting for a notification.</summary>
-    public int WaiterCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _waiters.Count;
-            }
-        }
-    }
+    public int WaiterCount => Volatile.Read(ref _waiterCount);
 
-    /// <summary>Takes the lock; dispose the result to release it (once; later disposals do nothing).</summary>
+    /// <summary>Takes the lock (see <see cref="AsyncLock.LockAsync"/>); dispose the result once to release it.</summary>
     /// <param name="cancellationToken">Cancels the wait for the lock.</param>
     /// <returns>The releaser.</returns>
-    public async ValueTask<IDisposable> LockAsync(CancellationToken cancellationToken = default)
-    {
-        await _mutex.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(_mutex);
-    }
+    public ValueTask<AsyncLock.Releaser> LockAsync(CancellationToken cancellationToken = default) =>
+        _lock.LockAsync(cancellationToken);
 
     /// <summary>
     /// Releases the lock, waits for <see cref="Notify"/> or <see cref="NotifyAll"/>, then takes the lock again.
     /// Call it while holding the lock.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait; the lock is taken again before the exception is thrown.</param>
+    /// <param name="cancellationToken">Cancels the wait; the lock is taken again before the task is cancelled. Already
+    /// cancelled: the task is cancelled at once, the lock still held.</param>
     /// <returns>A task that completes, holding the lock, after a notification.</returns>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async Task WaitAsync(CancellationToken cancellationToken = default)
+    public Task WaitAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfNotLocked(nameof(WaitAsync));
-        var waiter = new Waiter();
-        lock (_gate)
+        if (cancellationToken.IsCancellationRequested)
         {
-            waiter.Node = _waiters.AddLast(waiter);
-            Volatile.Write(ref _waiterCount, _waiters.Count);
+            return Task.FromCanceled(cancellationToken);
         }
 
-        _mutex.Release();
-        try
+        var waiter = new LockWaiter(_lock, this);
+        lock (_lock.Gate)
         {
-            await waiter.Signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Withdraw(waiter);
-            await _mutex.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
+            if (_last is null)
+            {
+                _first = _last = waiter;
+            }
+            else
+            {
+                waiter.Previous = _last;
+                _last.Next = waiter;
+                _last = waiter;
+            }
+
+            waiter.Place = WaiterPlace.ConditionQueue;
+            Volatile.Write(ref _waiterCount, _waiterCount + 1);
         }
 
-        await _mutex.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+        _lock.Release();
+        waiter.WatchCancellation(cancellationToken);
+        return waiter.Task;
     }
 
     /// <summary>
@@ -90,16 +95,13 @@ public sealed class AsyncCondition
     /// </summary>
     /// <param name="predicate">The condition to wait for, evaluated under the lock.</param>
     /// <param name="cancellationToken">Cancels the wait; the lock is taken again before the exception is thrown.</param>
-    /// <returns>A task that completes, holding the lock, once the predicate is true.</returns>
+    /// <returns>A task that completes, holding the lock, once the predicate is true; already completed if it is now.</returns>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
-    public async Task WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
+    public Task WaitForAsync(Func<bool> predicate, CancellationToken cancellationToken = default)
     {
         Guard.NotNull(predicate, "AsyncCondition");
         ThrowIfNotLocked(nameof(WaitForAsync));
-        while (!predicate())
-        {
-            await WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return predicate() ? Task.CompletedTask : WaitUntilAsync(predicate, cancellationToken);
     }
 
     /// <summary>Wakes up to <paramref name="n"/> waiters, oldest first. Call it while holding the lock.</summary>
@@ -121,11 +123,11 @@ public sealed class AsyncCondition
         Wake(int.MaxValue);
     }
 
-    /// <summary>Takes the lock without a releaser object (for Steward's own primitives built on the condition).</summary>
-    internal ValueTask AcquireAsync(CancellationToken cancellationToken) => _mutex.AcquireAsync(cancellationToken);
+    /// <summary>Takes the lock without a releaser (for Steward's own primitives built on the condition).</summary>
+    internal ValueTask AcquireAsync(CancellationToken cancellationToken) => _lock.AcquireAsync(cancellationToken);
 
     /// <summary>Releases the lock taken by <see cref="AcquireAsync"/>.</summary>
-    internal void Release() => _mutex.Release();
+    internal void Release() => _lock.Release();
 
     /// <summary>Wakes every waiter; the caller holds the lock. Costs one read when nobody waits.</summary>
     internal void WakeAll()
@@ -136,86 +138,48 @@ public sealed class AsyncCondition
         }
     }
 
+    /// <summary>Takes a waiter out of the queue (its cancellation). Caller holds the lock's gate.</summary>
+    internal void Remove(LockWaiter waiter)
+    {
+        LockWaiter.Unlink(waiter, ref _first, ref _last);
+        Volatile.Write(ref _waiterCount, _waiterCount - 1);
+    }
+
+    private async Task WaitUntilAsync(Func<bool> predicate, CancellationToken cancellationToken)
+    {
+        do
+        {
+            await WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        while (!predicate());
+    }
+
     private void Wake(int n)
     {
-        if (n == 0)
+        if (n == 0 || Volatile.Read(ref _waiterCount) == 0)
         {
             return;
         }
 
-        Waiter? single = null;
-        List<Waiter>? several = null;
-        lock (_gate)
+        lock (_lock.Gate)
         {
-            while (n-- > 0 && _waiters.First is { } first)
+            // The notifier holds the lock, so each waiter only queues for it here: it is handed the lock, and completes,
+            // when the notifier (and anyone queued before it) releases. Nothing is completed under the gate.
+            while (n-- > 0 && _first is { } waiter)
             {
-                _waiters.RemoveFirst();
-                Volatile.Write(ref _waiterCount, _waiters.Count);
-                first.Value.Node = null; // marks it notified: see Withdraw
-                if (single is null)
-                {
-                    single = first.Value;
-                }
-                else
-                {
-                    (several ??= []).Add(first.Value);
-                }
+                Remove(waiter);
+                var granted = _lock.EnqueueHoldingGate(waiter);
+                Debug.Assert(!granted, "the notifier holds the lock, so a notified waiter queues for it");
             }
-        }
-
-        // Completed outside _gate; the continuations run asynchronously and then queue for the lock.
-        single?.Signal.TrySetResult();
-        several?.ForEach(w => w.Signal.TrySetResult());
-    }
-
-    /// <summary>A cancelled waiter leaves the queue; if a notification reached it first, it passes that on.</summary>
-    private void Withdraw(Waiter waiter)
-    {
-        bool notified;
-        lock (_gate)
-        {
-            notified = waiter.Node is null;
-            if (!notified)
-            {
-                _waiters.Remove(waiter.Node!);
-                Volatile.Write(ref _waiterCount, _waiters.Count);
-                waiter.Node = null;
-            }
-        }
-
-        if (notified)
-        {
-            Wake(1);
         }
     }
 
     private void ThrowIfNotLocked(string operation)
     {
-        if (!_mutex.IsHeld)
+        if (!_lock.IsHeld)
         {
             throw new InvalidOperationException(
                 $"AsyncCondition.{operation} must be called while holding the lock (await condition.LockAsync() first).");
-        }
-    }
-
-    private sealed class Waiter
-    {
-        public TaskCompletionSource Signal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Its place in the queue; null once notified or withdrawn. Guarded by the condition's _gate.</summary>
-        public LinkedListNode<Waiter>? Node { get; set; }
-    }
-
-    private sealed class Releaser(AsyncMutex mutex) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                mutex.Release();
-            }
         }
     }
 }

@@ -135,6 +135,62 @@ public class AsyncConditionTests
         Assert.False(condition.IsLocked);
     }
 
+    [Fact]
+    public async Task A_wait_with_a_cancelled_token_is_cancelled_at_once_holding_the_lock()
+    {
+        var condition = new AsyncCondition();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        using (await condition.LockAsync())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => condition.WaitAsync(cts.Token));
+            Assert.True(condition.IsLocked);
+            Assert.Equal(0, condition.WaiterCount);
+        }
+
+        Assert.False(condition.IsLocked);
+    }
+
+    [Fact]
+    public async Task Conditions_sharing_a_lock_wake_only_their_own_waiters()
+    {
+        var shared = new AsyncLock();
+        var notEmpty = new AsyncCondition(shared);
+        var notFull = new AsyncCondition(shared);
+        Assert.Same(shared, notEmpty.Lock);
+        var woken = new List<string>();
+        async Task WaitOn(AsyncCondition condition, string name)
+        {
+            using (await condition.LockAsync())
+            {
+                await condition.WaitAsync();
+                woken.Add(name); // under the shared lock
+            }
+        }
+
+        var consumer = WaitOn(notEmpty, "consumer");
+        var producer = WaitOn(notFull, "producer");
+        await WaitUntilAsync(() => notEmpty.WaiterCount == 1 && notFull.WaiterCount == 1);
+
+        using (await shared.LockAsync())
+        {
+            Assert.True(notEmpty.IsLocked && notFull.IsLocked);
+            notEmpty.NotifyAll();
+        }
+
+        await consumer.WaitAsync(s_timeout);
+        Assert.Equal(["consumer"], woken);
+        Assert.Equal(1, notFull.WaiterCount);
+
+        using (await notFull.LockAsync())
+        {
+            notFull.Notify();
+        }
+
+        await producer.WaitAsync(s_timeout);
+        Assert.Equal(["consumer", "producer"], woken);
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + s_timeout;
