@@ -18,7 +18,7 @@ internal sealed partial class DeviceLifecycle
             .State("connecting", to: ["streaming", "stopped"], ConnectAsync)
             .State("streaming", to: ["reconnecting", "stopped"], StreamAsync)
             .State("reconnecting", to: ["connecting", "stopped"], ReconnectAsync)
-            .State("stopped", (_, s) => Task.FromResult(s.End()))
+            .State("stopped", (_, s) => s.End())
             .OnStart((state, session, _) => LogState(session.RunState.Name, session.Sensor, state))
             .Build();
     }

@@ -3,18 +3,20 @@ using Microsoft.Extensions.Logging;
 namespace Steward.StateMachines;
 
 /// <summary>
-/// Entry point for state machines with declared transitions: each state is an async body that names the next state,
-/// <see cref="StateContext.GoTo"/> checks it against the state's declared transitions, and the machine records every
-/// transition of a run. Ported from gevent_async's <c>@state</c> decorator.
+/// Entry point for state machines with declared transitions: each state is a body (asynchronous, or synchronous when it
+/// never waits) that names the next state, <see cref="StateContext.GoTo"/> checks it against the state's declared
+/// transitions, and the machine records the transitions of a run (the last 64 by default). Ported from gevent_async's
+/// <c>@state</c> decorator.
 /// </summary>
 /// <example>
 /// <code>
 /// var flower = StateMachine.Define&lt;Plant&gt;("flower")
 ///     .State("sprouting", to: ["flowering"], async (plant, s) =&gt; { await plant.GerminateAsync(s.Token); return s.GoTo("flowering"); })
-///     .State("flowering", to: ["dead", "withering"], (plant, s) =&gt; Task.FromResult(s.GoTo("dead", new Eaten(true))))
-///     .State("withering", to: ["dead"], (plant, s) =&gt; Task.FromResult(s.GoTo("dead")))
-///     .State("dead", (plant, s) =&gt; Task.FromResult(s.End()))   // terminal
-///     .Build();                                                  // every state named in a to: list is declared
+///     .State("flowering", to: ["dead", "withering"], (plant, s) =&gt; s.GoTo("dead", new Eaten(true)))  // synchronous
+///     .State("withering", to: ["dead"], (plant, s) =&gt; s.GoTo("dead"))
+///     .State("dead", (plant, s) =&gt; s.End())                      // terminal
+///     .History(16)                                                // each run keeps its last 16 transitions (default 64)
+///     .Build();                                                   // every state named in a to: list is declared
 /// StateMachineRun run = flower.Start(plant, "sprouting");
 /// await run.Completion;
 /// </code>

@@ -11,6 +11,8 @@ namespace Steward.StateMachines;
 /// <remarks>
 /// A run executes one state at a time: the first body runs asynchronously (on the thread pool, never inside
 /// <see cref="Start"/>), each later body runs in the flow of the one before, after the transition was recorded.
+/// Synchronous bodies (and value tasks already completed) run in one loop, without a task and without growing the stack,
+/// however many follow each other; a transition between them allocates only the new state's <see cref="StateContext"/>.
 /// A state's body returns <see cref="StateContext.GoTo"/> (checked against the state's declared transitions, at the
 /// call, inside the state) or <see cref="StateContext.End"/>.
 /// </remarks>
@@ -29,6 +31,7 @@ public sealed partial class StateMachine<T>
         Dictionary<string, StateDefinition> byName,
         Action<string, T, object?>? onStart,
         Action<StateMachineRun, string?, string>? onTransition,
+        int historyCapacity,
         ILogger logger)
     {
         Name = name;
@@ -37,7 +40,8 @@ public sealed partial class StateMachine<T>
         _onStart = onStart;
         _onTransition = onTransition;
         _logger = logger;
-        States = [.. states.Select(s => s.Name)];
+        HistoryCapacity = historyCapacity;
+        States = Array.AsReadOnly(states.Select(s => s.Name).ToArray());
     }
 
     /// <summary>The machine's name.</summary>
@@ -45,6 +49,10 @@ public sealed partial class StateMachine<T>
 
     /// <summary>The declared states, in declaration order.</summary>
     public IReadOnlyList<string> States { get; }
+
+    /// <summary>How many of the most recent transitions each run keeps in <see cref="StateMachineRun.History"/>; 0 when
+    /// the history is off. Set by <see cref="StateMachineBuilder{T}.History"/>; 64 by default.</summary>
+    public int HistoryCapacity { get; }
 
     /// <summary>The states <paramref name="state"/> declared it may go to; empty for a terminal state.</summary>
     /// <param name="state">A declared state.</param>
@@ -66,8 +74,8 @@ public sealed partial class StateMachine<T>
     {
         var initial = Find(initialState, nameof(initialState));
         _onStart?.Invoke(initial.Name, context, args); // in the issuing context; if it throws, there is no run
-        var run = new StateMachineRun(Name, initial.Name, _logger, _onTransition);
-        run.Record(null, initial.Name);
+        var run = new StateMachineRun(Name, States, HistoryCapacity, initial.Name, _logger, _onTransition);
+        run.Record(null, initial);
         if (cancellationToken.CanBeCanceled)
         {
             run.LinkTo(cancellationToken);
@@ -90,43 +98,62 @@ public sealed partial class StateMachine<T>
                 parameterName);
     }
 
-    /// <summary>The run loop: one state at a time until a state ends the run, it faults or it is cancelled. Never throws.</summary>
+    /// <summary>
+    /// The run loop: one state at a time until a state ends the run, it faults or it is cancelled. Never throws.
+    /// Synchronous bodies (and value tasks that completed) run in this loop, one after the other on the same stack frame;
+    /// only a body whose task is not complete suspends it.
+    /// </summary>
     private async Task RunAsync(StateMachineRun run, T context, StateDefinition state, object? args)
     {
+        var token = run.Token;
         try
         {
             while (true)
             {
                 // Once cancelled, no new state starts (this one included, if the cancel came before its body).
-                run.Token.ThrowIfCancellationRequested();
-                var stateContext = new StateContext(run, state.Name, state.Allowed, args);
-                var body = state.Body(context, stateContext)
-                    ?? throw new InvalidOperationException($"State machine '{Name}': state '{state.Name}' returned a null task.");
-                var transition = await body.ConfigureAwait(false)
-                    ?? throw new InvalidOperationException(
-                        $"State machine '{Name}': state '{state.Name}' returned no transition; return s.GoTo(...) or s.End().");
-                if (!ReferenceEquals(transition.Context, stateContext))
+                token.ThrowIfCancellationRequested();
+                var stateContext = new StateContext(run, state, args);
+                var body = state.Body;
+                StateTransition transition;
+                if (body.Sync is { } sync)
                 {
-                    throw new InvalidOperationException(
-                        $"State machine '{Name}': state '{state.Name}' returned a transition made in another state or run "
-                        + $"('{transition}'); return the one its own StateContext made.");
+                    transition = sync(context, stateContext);
+                }
+                else if (body.Async is { } asynchronous)
+                {
+                    var task = asynchronous(context, stateContext)
+                        ?? throw new InvalidOperationException($"State machine '{Name}': state '{state.Name}' returned a null task.");
+                    transition = await task.ConfigureAwait(false);
+                }
+                else
+                {
+                    transition = await body.ValueAsync!(context, stateContext).ConfigureAwait(false);
                 }
 
-                if (transition.IsEnd)
+                if (!ReferenceEquals(transition.Context, stateContext))
+                {
+                    throw transition.Context is null
+                        ? new InvalidOperationException(
+                            $"State machine '{Name}': state '{state.Name}' returned no transition; return s.GoTo(...) or s.End().")
+                        : new InvalidOperationException(
+                            $"State machine '{Name}': state '{state.Name}' returned a transition made in another state or run "
+                            + $"('{transition}'); return the one its own StateContext made.");
+                }
+
+                if (transition.Target is not StateDefinition next)
                 {
                     run.Succeed();
                     return;
                 }
 
-                run.Token.ThrowIfCancellationRequested();
-                var next = _byName[transition.To!];
+                token.ThrowIfCancellationRequested();
                 _onStart?.Invoke(next.Name, context, transition.Args); // the issuing context: this state's flow
-                run.Record(state.Name, next.Name);
+                run.Record(state, next);
                 state = next;
                 args = transition.Args;
             }
         }
-        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             run.EndCancelled();
         }
@@ -136,13 +163,26 @@ public sealed partial class StateMachine<T>
         }
     }
 
-    /// <summary>A declared state.</summary>
-    internal sealed class StateDefinition(string name, IReadOnlyList<string> allowed, Func<T, StateContext, Task<StateTransition>> body)
+    /// <summary>A state's body: exactly one of the three kinds is set.</summary>
+    internal readonly struct StateBody
     {
-        public string Name { get; } = name;
+        public StateBody(Func<T, StateContext, StateTransition> body) => Sync = body;
 
-        public IReadOnlyList<string> Allowed { get; } = allowed;
+        public StateBody(Func<T, StateContext, Task<StateTransition>> body) => Async = body;
 
-        public Func<T, StateContext, Task<StateTransition>> Body { get; } = body;
+        public StateBody(Func<T, StateContext, ValueTask<StateTransition>> body) => ValueAsync = body;
+
+        public Func<T, StateContext, StateTransition>? Sync { get; }
+
+        public Func<T, StateContext, Task<StateTransition>>? Async { get; }
+
+        public Func<T, StateContext, ValueTask<StateTransition>>? ValueAsync { get; }
+    }
+
+    /// <summary>A declared state of this machine.</summary>
+    internal sealed class StateDefinition(string name, int index, string[] allowed, StateBody body)
+        : StateDeclaration(name, index, allowed)
+    {
+        public StateBody Body { get; } = body;
     }
 }

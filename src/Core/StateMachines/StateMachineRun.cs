@@ -10,8 +10,9 @@ namespace Steward.StateMachines;
 /// or it is cancelled: the current state, the transitions so far, and the outcome.
 /// </summary>
 /// <remarks>
-/// Every transition (the initial state included, as <c>(null, initial)</c>) is recorded in <see cref="History"/> and
-/// raised as <see cref="Transitioned"/>, the hook for telemetry. Thread safety: every member may be read from any thread.
+/// Every transition (the initial state included, as <c>(null, initial)</c>) is recorded in <see cref="History"/> (the
+/// most recent ones, as many as the machine's <see cref="StateMachine{T}.HistoryCapacity"/>), counted in telemetry and
+/// raised as <see cref="Transitioned"/>. Thread safety: every member may be read from any thread.
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
@@ -20,7 +21,11 @@ namespace Steward.StateMachines;
 public sealed class StateMachineRun
 {
     private readonly Lock _lock = new();
-    private readonly List<(string? From, string To)> _history = []; // guarded by _lock
+    private readonly IReadOnlyList<string> _stateNames; // the machine's states, by index: what the history stores
+    private readonly int _historyCapacity;
+    private (int From, int To)[] _history = []; // a ring buffer of state indexes (-1: none), guarded by _lock
+    private int _historyStart; // the oldest entry; guarded by _lock
+    private int _historyCount; // guarded by _lock
     private readonly CancellationTokenSource _cts = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -29,9 +34,17 @@ public sealed class StateMachineRun
     private volatile string _current;
     private volatile Exception? _exception;
 
-    internal StateMachineRun(string machineName, string initial, ILogger logger, Action<StateMachineRun, string?, string>? observer)
+    internal StateMachineRun(
+        string machineName,
+        IReadOnlyList<string> stateNames,
+        int historyCapacity,
+        string initial,
+        ILogger logger,
+        Action<StateMachineRun, string?, string>? observer)
     {
         MachineName = machineName;
+        _stateNames = stateNames;
+        _historyCapacity = historyCapacity;
         _current = initial;
         _logger = logger;
         _observer = observer;
@@ -51,14 +64,26 @@ public sealed class StateMachineRun
     /// <summary>The current state; after the run ended, the state it ended in.</summary>
     public string Current => _current;
 
-    /// <summary>Every transition so far, in order; the first is <c>(null, initial)</c>. A snapshot.</summary>
+    /// <summary>
+    /// The most recent transitions, oldest first: a snapshot. A run keeps as many as its machine's
+    /// <see cref="StateMachine{T}.HistoryCapacity"/> (set by <see cref="StateMachineBuilder{T}.History"/>; the last 64 by
+    /// default), dropping the oldest beyond that; the first transition of a run is <c>(null, initial)</c>. Empty when the
+    /// history is off.
+    /// </summary>
     public IReadOnlyList<(string? From, string To)> History
     {
         get
         {
             lock (_lock)
             {
-                return [.. _history];
+                var snapshot = new (string? From, string To)[_historyCount];
+                for (var i = 0; i < snapshot.Length; i++)
+                {
+                    var (from, to) = _history[(_historyStart + i) % _history.Length];
+                    snapshot[i] = (from < 0 ? null : _stateNames[from], _stateNames[to]);
+                }
+
+                return snapshot;
             }
         }
     }
@@ -67,7 +92,8 @@ public sealed class StateMachineRun
     /// Completes when the run ends: successfully when a state returns <see cref="StateContext.End"/>; faulted with the
     /// exception a state (or an <c>OnStart</c> callback) threw, an uncaught <see cref="InvalidTransitionException"/>
     /// included; cancelled after <see cref="Cancel"/> when a state gives up with an <see cref="OperationCanceledException"/>
-    /// or when a state finishes after the cancel (no new state starts once cancelled). A failure is logged and marked
+    /// or when a state finishes after the cancel (no new state starts once cancelled: the run checks between any two
+    /// states, synchronous ones included). A failure is logged and marked
     /// observed, so a completion nobody awaits never raises <see cref="TaskScheduler.UnobservedTaskException"/>.
     /// </summary>
     public Task Completion => _completion.Task;
@@ -93,12 +119,24 @@ public sealed class StateMachineRun
     internal void LinkTo(CancellationToken cancellationToken) =>
         _external = cancellationToken.UnsafeRegister(static state => ((StateMachineRun)state!).Cancel(), this);
 
-    /// <summary>Records a transition, then tells the observers, outside the lock.</summary>
-    internal void Record(string? from, string to)
+    /// <summary>
+    /// Records a transition, then tells the observers, outside the lock. Allocates nothing once the history reached its
+    /// capacity (nor when nobody listens to the log, the metrics or the events).
+    /// </summary>
+    internal void Record(StateDeclaration? fromState, StateDeclaration toState)
     {
-        lock (_lock)
+        var from = fromState?.Name;
+        var to = toState.Name;
+        if (_historyCapacity > 0)
         {
-            _history.Add((from, to));
+            lock (_lock)
+            {
+                AddToHistory(fromState?.Index ?? -1, toState.Index);
+                _current = to;
+            }
+        }
+        else
+        {
             _current = to;
         }
 
@@ -127,6 +165,31 @@ public sealed class StateMachineRun
     {
         _external.Dispose();
         _completion.TrySetCanceled(_cts.Token);
+    }
+
+    /// <summary>Appends to the ring buffer: grows it (doubling) up to the capacity, then overwrites the oldest entry.</summary>
+    private void AddToHistory(int from, int to)
+    {
+        if (_historyCount == _history.Length)
+        {
+            if (_history.Length < _historyCapacity)
+            {
+                // Not wrapped yet (it only wraps once full at capacity): the entries are in order from index 0.
+                var grown = new (int From, int To)[(int)Math.Min(Math.Max(_history.Length * 2L, 8), _historyCapacity)];
+                Array.Copy(_history, grown, _historyCount);
+                _history = grown;
+            }
+            else
+            {
+                _history[_historyStart] = (from, to);
+                _historyStart = _historyStart + 1 == _history.Length ? 0 : _historyStart + 1;
+                return;
+            }
+        }
+
+        var index = _historyStart + _historyCount;
+        _history[index >= _history.Length ? index - _history.Length : index] = (from, to);
+        _historyCount++;
     }
 
     private void Notify(Action<StateMachineRun, string?, string>? handlers, string? from, string to)

@@ -300,7 +300,7 @@ public class StateMachineTests
     public async Task A_body_that_returns_no_transition_faults_the_run_naming_the_state()
     {
         var machine = StateMachine.Define<Counter>("sloppy")
-            .State("lazy", (c, s) => Task.FromResult<StateTransition>(null!))
+            .State("lazy", (c, s) => Task.FromResult(default(StateTransition)))
             .Build();
 
         var run = machine.Start(new Counter(), "lazy");
@@ -313,10 +313,10 @@ public class StateMachineTests
     [Fact]
     public async Task A_body_that_returns_another_states_transition_faults_the_run()
     {
-        StateTransition? stolen = null;
+        var stolen = default(StateTransition);
         var machine = StateMachine.Define<Counter>("thief")
             .State("a", to: ["b"], (c, s) => Task.FromResult(stolen = s.GoTo("b")))
-            .State("b", to: ["b"], (c, s) => Task.FromResult(stolen!))
+            .State("b", to: ["b"], (c, s) => Task.FromResult(stolen))
             .Build();
 
         var run = machine.Start(new Counter(), "a");
