@@ -42,7 +42,7 @@ internal sealed partial class Maintenance(
         while (true)
         {
             // Busy with maintenance requests only: plain heartbeats are deferred, kept in arrival order.
-            var request = (Message)await self.WaitAsync(WaitFor.Messages(accept: ["maintenance-due"], defer: ["heartbeat"]));
+            var request = await self.WaitAsync<Message>(WaitFor.Messages(accept: ["maintenance-due"], defer: ["heartbeat"]));
             LogMaintenanceAccepted((int)request.Value!);
             _ = nursery.Start(CompactAsync, "compaction");      // the nursery awaits them: a failure stops the host
             _ = nursery.Start(SweepAsync, "retention sweep");

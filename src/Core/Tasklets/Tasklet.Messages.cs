@@ -11,6 +11,10 @@ public sealed partial class Tasklet
     private readonly MessageQueue _inbox = new();
     private volatile MessageAction _defaultMessageAction = MessageAction.Discard;
 
+    // Loop thread only: the condition of the last ReceiveAsync and the names it accepts, reused while they are the same.
+    private MessagesCondition? _receive;
+    private string[] _receiveNames = [];
+
     /// <summary>
     /// What a wait does with a message its <see cref="WaitFor.Messages"/> condition names in none of its lists:
     /// <see cref="MessageAction.Discard"/> by default. A message discarded this way is logged as a warning naming the
@@ -74,6 +78,34 @@ public sealed partial class Tasklet
         return new ValueTask(_waiter, token);
     }
 
+    /// <summary>
+    /// Waits for a message named one of <paramref name="accept"/> and returns it:
+    /// <c>var ping = await self.ReceiveAsync("ping");</c>. The same as
+    /// <c>WaitAsync&lt;Message&gt;(WaitFor.Messages(accept: [...]))</c> without a condition to keep: consecutive calls
+    /// with the same names reuse one, so a receive loop allocates nothing beyond the messages.
+    /// </summary>
+    /// <param name="accept">The names to receive: at least one.</param>
+    /// <returns>The first queued message with one of these names (deferred ones included, in arrival order), else the
+    /// next to arrive.</returns>
+    /// <remarks>
+    /// A message with another name gets <see cref="DefaultMessageAction"/>, as with any <see cref="WaitFor.Messages"/>
+    /// wait: discarded with a warning log by default; set it to <see cref="MessageAction.Defer"/> to keep such messages
+    /// queued for a later wait. To wait for a message or something else (a timeout, another tasklet), pass
+    /// <see cref="WaitFor.Messages"/> and the other conditions to <see cref="WaitAsync(WaitCondition[])"/> and match the
+    /// result.
+    /// </remarks>
+    /// <exception cref="ArgumentException">No names, or a <see langword="null"/> name.</exception>
+    /// <exception cref="InvalidOperationException">Not called by this tasklet on its loop thread, a wait or send is still
+    /// pending, or the tasklet has finished (as <see cref="WaitAsync(WaitCondition[])"/>).</exception>
+    /// <exception cref="OperationCanceledException">Thrown when awaited: the loop is stopping.</exception>
+    public ValueTask<Message> ReceiveAsync(params ReadOnlySpan<string> accept)
+    {
+        ThrowIfNotCurrent(nameof(ReceiveAsync));
+        ThrowIfBusy(nameof(ReceiveAsync));
+        var messages = ReceiveCondition(accept);
+        return Wait<Message>([messages], messages);
+    }
+
     /// <summary>Handles an arriving message (loop thread): a pending wait whose messages condition accepts it
     /// takes it; discarded ones are dropped; the rest queue in arrival order.</summary>
     internal void DeliverMessage(Message message)
@@ -114,6 +146,36 @@ public sealed partial class Tasklet
             // The loop ends only after every tasklet finished, so this tasklet has finished meanwhile.
             throw FinishedException(message);
         }
+    }
+
+    /// <summary>The messages condition accepting <paramref name="accept"/>: the last one if it accepts the same names
+    /// (loop thread).</summary>
+    private MessagesCondition ReceiveCondition(ReadOnlySpan<string> accept)
+    {
+        if (_receive is { } kept && accept.SequenceEqual(_receiveNames))
+        {
+            return kept;
+        }
+
+        if (accept.IsEmpty)
+        {
+            throw new ArgumentException(
+                $"Tasklet '{Name}': ReceiveAsync needs at least one message name. To take any message, set DefaultMessageAction " +
+                "to Accept and wait on WaitFor.Messages().", nameof(accept));
+        }
+
+        for (var i = 0; i < accept.Length; i++)
+        {
+            if (accept[i] is null)
+            {
+                throw new ArgumentException($"Tasklet '{Name}': ReceiveAsync message name #{i} is null.", nameof(accept));
+            }
+        }
+
+        var names = accept.ToArray();
+        _receive = new MessagesCondition(names, null, null);
+        _receiveNames = names;
+        return _receive;
     }
 
     /// <summary>Takes the first queued message the condition accepts, dropping discarded ones on the way and leaving

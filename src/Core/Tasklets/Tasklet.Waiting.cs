@@ -51,9 +51,50 @@ public sealed partial class Tasklet
         ThrowIfNotCurrent(nameof(WaitAsync));
         ThrowIfBusy(nameof(WaitAsync));
         var messages = Validate(conditions);
+        return Wait<object>(conditions, messages);
+    }
+
+    /// <summary>
+    /// Same as <see cref="WaitAsync(WaitCondition[])"/>, with the result typed: <c>await self.WaitAsync&lt;Message&gt;(messages)</c>
+    /// needs no cast.
+    /// </summary>
+    /// <typeparam name="TResult">What the wait returns: <see cref="Message"/> when <paramref name="conditions"/> is one
+    /// <see cref="WaitFor.Messages"/> condition; a condition type (<see cref="TimeoutCondition"/>,
+    /// <see cref="WaitCondition"/>) when none is; <see cref="object"/> for any mix.</typeparam>
+    /// <param name="conditions">What to wait for; each must be able to return a <typeparamref name="TResult"/>.</param>
+    /// <returns>The condition that fired, or the accepted <see cref="Message"/>, as a <typeparamref name="TResult"/>.</returns>
+    /// <remarks>
+    /// A wait returns either the condition that fired or the message its messages condition accepted, so whether every
+    /// possible result is a <typeparamref name="TResult"/> is known from <paramref name="conditions"/>: it is checked
+    /// before anything is armed, so a mismatch throws at once, whichever condition would have fired, and consumes
+    /// nothing. To wait for a message or a timeout, use the untyped wait and match its result
+    /// (<c>is Message m</c>).
+    /// </remarks>
+    /// <exception cref="ArgumentException">A condition cannot return a <typeparamref name="TResult"/>: the message names
+    /// the tasklet, the condition and what it returns (a <see cref="Message"/> for a messages condition); also the
+    /// errors of <see cref="WaitAsync(WaitCondition[])"/>. The tasklet's state is unchanged: it can wait again.</exception>
+    /// <exception cref="InvalidOperationException">As <see cref="WaitAsync(WaitCondition[])"/>.</exception>
+    /// <exception cref="OperationCanceledException">Thrown when awaited: the loop is stopping.</exception>
+    public ValueTask<TResult> WaitAsync<TResult>(params ReadOnlySpan<WaitCondition> conditions)
+        where TResult : class
+    {
+        ThrowIfNotCurrent(nameof(WaitAsync));
+        ThrowIfBusy(nameof(WaitAsync));
+        var messages = Validate(conditions);
+        ThrowIfNotAll<TResult>(conditions);
+        return Wait<TResult>(conditions, messages);
+    }
+
+    /// <summary>
+    /// Arms <paramref name="conditions"/> (validated by the caller) and returns what is ready at once, or suspends the
+    /// tasklet until the first fire. <typeparamref name="TResult"/> can hold every result (checked by the caller).
+    /// </summary>
+    private ValueTask<TResult> Wait<TResult>(ReadOnlySpan<WaitCondition> conditions, MessagesCondition? messages)
+        where TResult : class
+    {
         if (Loop.IsStopping)
         {
-            return ValueTask.FromException<object>(Loop.StoppingException(this));
+            return ValueTask.FromException<TResult>(Loop.StoppingException(this));
         }
 
         // Disarm what the previous wait armed and this one leaves out, forgetting its undelivered fire.
@@ -94,18 +135,19 @@ public sealed partial class Tasklet
             var fire = _pending[0];
             _pending.RemoveAt(0);
             fire.Condition.SetEvent(fire.Event);
-            return new ValueTask<object>(fire.Condition);
+            return new ValueTask<TResult>((TResult)(object)fire.Condition);
         }
 
         if (messages is not null && TryTakeMessage(messages) is { } message)
         {
             messages.SetEvent(message);
-            return new ValueTask<object>(message);
+            return new ValueTask<TResult>((TResult)(object)message);
         }
 
         _state = TaskletState.Suspended;
         _waiting = true;
-        return new ValueTask<object>(_waiter, _waiter.Begin());
+        var token = _waiter.Begin();
+        return new ValueTask<TResult>(_waiter.SourceOf<TResult>(), token);
     }
 
     /// <summary>A condition armed by this tasklet fired (loop thread).</summary>
@@ -197,6 +239,27 @@ public sealed partial class Tasklet
         }
 
         return messages;
+    }
+
+    /// <summary>Throws unless every result the wait on <paramref name="conditions"/> can return is a
+    /// <typeparamref name="TResult"/>: the condition itself, or the accepted <see cref="Message"/> for a messages
+    /// condition.</summary>
+    private void ThrowIfNotAll<TResult>(ReadOnlySpan<WaitCondition> conditions)
+    {
+        for (var i = 0; i < conditions.Length; i++)
+        {
+            var condition = conditions[i];
+            var fits = condition is MessagesCondition ? typeof(TResult).IsAssignableFrom(typeof(Message)) : condition is TResult;
+            if (!fits)
+            {
+                var returns = condition is MessagesCondition ? "the Message it accepts" : $"itself, a {Guard.DisplayName(condition.GetType())}";
+                throw new ArgumentException(
+                    $"Tasklet '{Name}': WaitAsync<{Guard.DisplayName(typeof(TResult))}> waits on condition #{i} ({condition}), " +
+                    $"which returns {returns}, not a {Guard.DisplayName(typeof(TResult))}. Wait with WaitAsync (untyped) and match " +
+                    "the result, or pass a type every condition returns.",
+                    nameof(conditions));
+            }
+        }
     }
 
     private void ThrowIfNotCurrent(string call)

@@ -11,8 +11,9 @@ namespace Steward.Tasklets;
 /// <remarks>
 /// <para>
 /// Create one with <see cref="TaskletLoop.Spawn"/>. The body runs on the loop's thread only, so tasklets of a loop never
-/// race and need no locks between them. <see cref="WaitAsync(WaitCondition[])"/> and <see cref="SendAsync"/> must be
-/// called by the tasklet itself (<see cref="Current"/>); <see cref="Post"/>, <see cref="AddJoinCallback"/>,
+/// race and need no locks between them. <see cref="WaitAsync(WaitCondition[])"/> (typed:
+/// <see cref="WaitAsync{TResult}"/>, <see cref="ReceiveAsync"/>) and <see cref="SendAsync"/> must be called by the
+/// tasklet itself (<see cref="Current"/>); <see cref="Post"/>, <see cref="AddJoinCallback"/>,
 /// <see cref="RemoveJoinCallback"/> and the read-only members may be called from any thread.
 /// </para>
 /// <para>

@@ -5,8 +5,9 @@ using System.Threading.Tasks.Sources;
 namespace Steward.Tasklets;
 
 /// <summary>
-/// The reusable source behind every <see cref="ValueTask"/> that <see cref="Tasklet.WaitAsync(WaitCondition[])"/> and
-/// <see cref="Tasklet.SendAsync"/> return: one per tasklet, so suspending and resuming allocates nothing.
+/// The reusable source behind every <see cref="ValueTask"/> that <see cref="Tasklet.WaitAsync(WaitCondition[])"/>, its
+/// typed overload, <see cref="Tasklet.ReceiveAsync"/> and <see cref="Tasklet.SendAsync"/> return: one per tasklet, so
+/// suspending and resuming allocates nothing.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -39,6 +40,7 @@ internal sealed class TaskletWaiter : IValueTaskSource<object>, IValueTaskSource
     private Action<object?>? _continuation;
     private object? _continuationState;
     private ExecutionContext? _executionContext;
+    private Typed? _typed;    // the typed views made so far, one per result type
 
     public TaskletWaiter(Tasklet tasklet)
     {
@@ -144,6 +146,29 @@ internal sealed class TaskletWaiter : IValueTaskSource<object>, IValueTaskSource
         }
     }
 
+    /// <summary>This source as an <see cref="IValueTaskSource{TResult}"/> of <typeparamref name="TResult"/>: itself for
+    /// <see cref="object"/>, else a view made once per tasklet and result type.</summary>
+    public IValueTaskSource<TResult> SourceOf<TResult>()
+        where TResult : class
+    {
+        if (this is IValueTaskSource<TResult> self)
+        {
+            return self;
+        }
+
+        for (var view = _typed; view is not null; view = view.Next)
+        {
+            if (view is IValueTaskSource<TResult> typed)
+            {
+                return typed;
+            }
+        }
+
+        var made = new Typed<TResult>(this, _typed);
+        _typed = made;
+        return made;
+    }
+
     object IValueTaskSource<object>.GetResult(short token) => TakeResult(token)!;
 
     void IValueTaskSource.GetResult(short token) => TakeResult(token);
@@ -189,5 +214,24 @@ internal sealed class TaskletWaiter : IValueTaskSource<object>, IValueTaskSource
             throw new InvalidOperationException(
                 $"Tasklet '{_tasklet.Name}': this wait's ValueTask was already consumed; a ValueTask can be awaited once.");
         }
+    }
+
+    /// <summary>A link of the chain of typed views.</summary>
+    private abstract class Typed(Typed? next)
+    {
+        public Typed? Next { get; } = next;
+    }
+
+    /// <summary>The waiter as a source of <typeparamref name="TResult"/>: the caller made sure every result of the wait
+    /// is one.</summary>
+    private sealed class Typed<TResult>(TaskletWaiter waiter, Typed? next) : Typed(next), IValueTaskSource<TResult>
+        where TResult : class
+    {
+        public ValueTaskSourceStatus GetStatus(short token) => waiter.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            waiter.OnCompleted(continuation, state, token, flags);
+
+        public TResult GetResult(short token) => (TResult)waiter.TakeResult(token)!;
     }
 }
