@@ -25,8 +25,8 @@ namespace Steward.Coordination;
 /// moving a waiter into the queue); from then on every release goes through the gate, so no release can miss a queued
 /// waiter.</description></item>
 /// <item><description>A release that finds a waiter hands the lock to it without ever making the state
-/// <see cref="Free"/>, so nobody can barge in between; it lowers the state to <see cref="Held"/> if that waiter was the
-/// last (anyone who queues later raises it again under the gate first).</description></item>
+/// <see cref="Free"/>, so nobody can barge in between; the state stays <see cref="Contended"/> until a release finds the
+/// queue empty (under the gate) and frees the lock.</description></item>
 /// </list>
 /// Ported from Python's <c>asyncio.Lock</c>, as cs.resources and codestare.async_utils use it.
 /// </remarks>
@@ -148,11 +148,9 @@ public sealed partial class AsyncLock
                 return;
             }
 
-            Unlink(next); // ownership passes to it: the state stays held
-            if (_first is null)
-            {
-                Volatile.Write(ref _state, Held); // it was the last: its release may take the fast path
-            }
+            // Ownership passes to it and the state stays contended, even if it was the last waiter: until it resumes and
+            // releases (through the gate, finding nobody, or handing over again), newcomers queue rather than spin.
+            Unlink(next);
 
             registration = next.TakeRegistration();
         }
@@ -181,22 +179,33 @@ public sealed partial class AsyncLock
         return false;
     }
 
-    /// <summary>Spins briefly (never sleeping) for a lock whose holder is about to release it.</summary>
+    /// <summary>Spins briefly (never sleeping) for a lock whose holder is running and about to release it.</summary>
     /// <remarks>
-    /// Critical sections under this lock are usually a few instructions long: a short spin spares most contended
-    /// acquisitions an asynchronous wait and a thread hop. A spinner cannot barge past queued waiters: with waiters queued
-    /// the state never returns to Free until they have all had the lock.
+    /// Critical sections under this lock are usually a few instructions long: a short spin spares such acquisitions an
+    /// asynchronous wait and a thread hop. It spins only while the state is <see cref="Held"/>: a contended lock has
+    /// waiters queued (a spinner could not overtake them anyway: the state never returns to Free until they have all had
+    /// the lock), or was handed to a waiter whose continuation has yet to run, and on a busy machine spinning for that one
+    /// would only take the processor it needs.
     /// </remarks>
     private bool SpinAcquire()
     {
         var spinner = default(SpinWait);
         while (!spinner.NextSpinWillYield)
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
-            if (Volatile.Read(ref _state) == Free && Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+            var state = Volatile.Read(ref _state);
+            if (state == Free)
             {
-                return true;
+                if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+                {
+                    return true;
+                }
             }
+            else if (state == Contended)
+            {
+                return false;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
 
         return false;
