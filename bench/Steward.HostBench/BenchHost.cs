@@ -8,8 +8,9 @@ namespace Steward.HostBench;
 
 /// <summary>
 /// The measured host: N workers doing the same loop (a checkpoint, a counter, a 100 ms sleep), either as Steward
-/// workers (one registration, N instances) or as N plain <see cref="BackgroundService"/>s. Prints "READY &lt;ms&gt;" at
-/// ApplicationStarted (milliseconds since Main began) and exits when it receives SIGTERM; after the host has stopped
+/// workers (one registration, N instances) or as N plain <see cref="BackgroundService"/>s. Prints "READY &lt;ms&gt;
+/// &lt;bytes&gt;" at ApplicationStarted (milliseconds since Main began, bytes allocated so far), "STOPPING &lt;bytes&gt;" at
+/// ApplicationStopping (on SIGTERM, after the idle time) and exits; after the host has stopped
 /// and been disposed, the very last thing it does is print "PEAK &lt;KiB&gt;", its resident high-water mark (VmHWM)
 /// over its whole life, start and stop included.
 /// </summary>
@@ -39,7 +40,12 @@ internal static class BenchHost
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
             lifetime.ApplicationStarted.Register(() =>
             {
-                Console.WriteLine($"READY {clock.Elapsed.TotalMilliseconds:F1}");
+                Console.WriteLine($"READY {clock.Elapsed.TotalMilliseconds:F1} {GC.GetTotalAllocatedBytes()}");
+                Console.Out.Flush();
+            });
+            lifetime.ApplicationStopping.Register(() =>
+            {
+                Console.WriteLine($"STOPPING {GC.GetTotalAllocatedBytes()}");
                 Console.Out.Flush();
             });
             exitCode = mode == "steward" ? await host.RunStewardAsync() : await RunPlainAsync(host);

@@ -22,6 +22,7 @@ internal static partial class Driver
         var output = Option(args, "--output", "");
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Host bench: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {rounds} rounds per mode (medians), alternating modes.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}");
         report.AppendLine();
         report.AppendLine("| workers | metric | plain BackgroundService | Steward | ratio |");
         report.AppendLine("|---:|---|---:|---:|---:|");
@@ -41,6 +42,8 @@ internal static partial class Driver
             Row(report, workers, "SIGTERM to exit (ms)", results, s => s.StopMs);
             Row(report, workers, "idle RSS (MiB)", results, s => s.IdleRssMiB);
             Row(report, workers, "peak RSS, whole life (MiB)", results, s => s.PeakRssMiB);
+            Row(report, workers, "allocated, start to ready (MiB)", results, s => s.StartAllocatedMiB);
+            Row(report, workers, "allocated, 2 s idle (MiB)", results, s => s.IdleAllocatedMiB);
             Console.Error.WriteLine($"done: {workers} workers");
         }
 
@@ -74,6 +77,7 @@ internal static partial class Driver
         using var child = Process.Start(start)!;
         var line = await child.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"{mode} host ended early");
         var readyMs = double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        var readyBytes = long.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture);
 
         await Task.Delay(TimeSpan.FromSeconds(2)); // idle: every worker is in its sleep
         var rssKiB = ReadRssKiB(child.Id);
@@ -92,8 +96,10 @@ internal static partial class Driver
         var peakLine = rest.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith("PEAK ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"{mode} host with {workers} workers printed no PEAK line");
         var peakKiB = long.Parse(peakLine.AsSpan(5), CultureInfo.InvariantCulture);
+        var stoppingLine = rest.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).First(l => l.StartsWith("STOPPING ", StringComparison.Ordinal));
+        var stoppingBytes = long.Parse(stoppingLine.AsSpan(9), CultureInfo.InvariantCulture);
 
-        return new Sample(readyMs, stopMs, rssKiB / 1024.0, peakKiB / 1024.0);
+        return new Sample(readyMs, stopMs, rssKiB / 1024.0, peakKiB / 1024.0, readyBytes / 1048576.0, (stoppingBytes - readyBytes) / 1048576.0);
     }
 
     private static long ReadRssKiB(int pid)
@@ -131,5 +137,5 @@ internal static partial class Driver
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    private sealed record Sample(double ReadyMs, double StopMs, double IdleRssMiB, double PeakRssMiB);
+    private sealed record Sample(double ReadyMs, double StopMs, double IdleRssMiB, double PeakRssMiB, double StartAllocatedMiB, double IdleAllocatedMiB);
 }

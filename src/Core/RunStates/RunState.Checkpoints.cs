@@ -128,7 +128,28 @@ public partial class RunState
         }
 
         // Without a token of its own (the usual worker loop) a sleep is one small promise: no async frame, no linked source.
-        return cancellationToken.CanBeCanceled ? SleepCoreAsync(delay, cancellationToken) : Sleeper.Start(delay, _timeProvider, Token);
+        return cancellationToken.CanBeCanceled ? SleepCoreAsync(delay, cancellationToken) : SleepOnRunToken(delay);
+    }
+
+    /// <summary>A sleep that only the delay or this run's token ends: on the run's <see cref="RunSleeper"/> when it is
+    /// free, else a one-off <see cref="Sleeper"/>.</summary>
+    private Task SleepOnRunToken(TimeSpan delay)
+    {
+        var token = Token;
+        var sleeper = Volatile.Read(ref _sleeper);
+        if (sleeper is null || sleeper.Token != token)
+        {
+            // The first sleep of this run (a restart has a new token): install its sleeper, unless another flow just did.
+            var fresh = RunSleeper.Create(_timeProvider, token);
+            var seen = Interlocked.CompareExchange(ref _sleeper, fresh, sleeper);
+            sleeper = seen == sleeper ? fresh : seen;
+            if (sleeper is null || sleeper.Token != token)
+            {
+                return Sleeper.Start(delay, _timeProvider, token);
+            }
+        }
+
+        return sleeper.TryStart(delay) ?? Sleeper.Start(delay, _timeProvider, token);
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public partial class RunState
 
     // A fresh source per Start; replaced under _lock, read without it.
     private volatile CancellationTokenSource _cts = new();
+    private RunSleeper? _sleeper; // the sleeps of the current run (see SleepAsync); replaced when a restart makes a new token
 
     // Non-null exactly while Paused: created by Pause, taken by Resume/Cancel/Stop under _lock and completed
     // outside it, so a checkpoint that saw the gate is always released.

@@ -3,9 +3,12 @@ namespace Steward.Tasklets;
 /// <summary>The loop thread and its work queue.</summary>
 public sealed partial class TaskletLoop
 {
-    // Items queued from other threads, guarded by _queueLock. The loop thread moves them to _ready in rounds.
+    // Items queued from other threads, guarded by _queueLock. At each round the loop thread swaps the whole queue for
+    // the empty _taken one (an O(1) hold of the lock, whatever the number of items, so producers are barely delayed) and
+    // runs what it took after the items already ready.
     private readonly Lock _queueLock = new();
-    private readonly Queue<WorkItem> _incoming = new();
+    private Queue<WorkItem> _incoming = new();
+    private Queue<WorkItem> _taken = new(); // loop thread only: the last batch taken from _incoming, empty between rounds
     private readonly ManualResetEventSlim _wake = new(false);
     private bool _sleeping; // guarded by _queueLock: set by the loop just before it blocks on _wake, cleared by the waker
     private bool _ended;    // guarded by _queueLock: the loop thread has exited, Enqueue refuses
@@ -62,14 +65,12 @@ public sealed partial class TaskletLoop
         while (true)
         {
             int count;
+            var taken = _taken;
             lock (_queueLock)
             {
-                while (_incoming.TryDequeue(out var item))
-                {
-                    _ready.Enqueue(item);
-                }
-
-                count = _ready.Count;
+                (_incoming, _taken) = (taken, _incoming);
+                taken = _taken;
+                count = _ready.Count + taken.Count;
                 if (count == 0 && _exitRequested)
                 {
                     _ended = true;
@@ -101,11 +102,16 @@ public sealed partial class TaskletLoop
                 continue;
             }
 
-            // One round: exactly the items present now; what they queue runs in the next round, after the items other
-            // threads queued meanwhile.
-            for (var i = 0; i < count; i++)
+            // One round: exactly the items present now, those ready first, then those taken from other threads; what they
+            // queue runs in the next round, after the items other threads queued meanwhile.
+            for (var ready = _ready.Count; ready > 0; ready--)
             {
                 Execute(_ready.Dequeue());
+            }
+
+            while (taken.TryDequeue(out var item))
+            {
+                Execute(item);
             }
         }
 

@@ -207,4 +207,36 @@ public class RunStateSleepTests
             runState.Stop();
         }
     }
+
+    [Fact]
+    public async Task Two_flows_sleeping_on_one_run_each_wake_at_their_own_time_and_a_restart_sleeps_on_its_new_token()
+    {
+        var clock = new TestClock();
+        var runState = new RunState("sleeper", clock);
+        runState.Start();
+        var first = runState.SleepAsync(TimeSpan.FromSeconds(2));  // the run's sleeper
+        var second = runState.SleepAsync(TimeSpan.FromSeconds(1)); // a one-off sleeper: the run's is busy
+        Assert.Equal(2, clock.ActiveTimers);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(second.IsCompletedSuccessfully);
+        Assert.False(first.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(first.IsCompletedSuccessfully);
+
+        var cancelledToken = runState.Token;
+        var interrupted = runState.SleepAsync(TimeSpan.FromSeconds(5));
+        runState.Cancel();
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => interrupted);
+        Assert.Equal(cancelledToken, error.CancellationToken);
+        Assert.Equal(0, clock.ActiveTimers); // the run's timer went with its token
+        runState.Stop();
+
+        runState.Start(); // a new run, a new token: its sleeps work as before
+        Assert.NotEqual(cancelledToken, runState.Token);
+        var next = runState.SleepAsync(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(next.IsCompletedSuccessfully);
+        runState.Stop();
+    }
 }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+
+namespace Steward;
+
+public partial class RunState
+{
+    /// <summary>
+    /// The sleeps of one run (one <see cref="Token"/>) without a token of their own, one after another: a timer and a
+    /// registration on the run's token made once, so each sleep costs only its task (a worker loop sleeping ten times a
+    /// second allocates a tenth of what a fresh timer, registration and promise per sleep would). A second sleep while one is
+    /// in progress (two flows sleeping on one RunState) takes the one-off <see cref="Sleeper"/> instead.
+    /// </summary>
+    /// <remarks>
+    /// Invariants: <see cref="_current"/> holds the sleep in progress and is taken (exchanged for null) exactly once, by
+    /// the timer, by the run's cancellation, or by <see cref="TryStart"/> itself when it finds the run cancelled; only its
+    /// taker completes it. <see cref="_busy"/> is 1 from a sleep's start until its taker released it, so at most one sleep
+    /// uses the timer; the timer is changed only by the sleep that owns it, after the previous sleep's timer callback ran.
+    /// </remarks>
+    [DebuggerDisplay("RunSleeper: {_busy == 1 ? \"sleeping\" : \"idle\",nq}")]
+    private sealed class RunSleeper
+    {
+        private readonly ITimer _timer;
+        private CancellationTokenRegistration _registration;
+        private TaskCompletionSource? _current;
+        private int _busy;
+
+        private RunSleeper(TimeProvider timeProvider, CancellationToken token)
+        {
+            Token = token;
+
+            // Without the caller's execution context, as Task.Delay: the timer must not keep the first sleeper's async-local
+            // state alive, nor restore it on the timer thread just to complete a task.
+            if (ExecutionContext.IsFlowSuppressed())
+            {
+                _timer = CreateTimer(timeProvider);
+            }
+            else
+            {
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _timer = CreateTimer(timeProvider);
+                }
+            }
+        }
+
+        /// <summary>The run's token: it cancels the sleep in progress, and this sleeper with it.</summary>
+        public CancellationToken Token { get; }
+
+        /// <summary>Makes the sleeper of the run whose token is <paramref name="token"/>.</summary>
+        public static RunSleeper Create(TimeProvider timeProvider, CancellationToken token)
+        {
+            var sleeper = new RunSleeper(timeProvider, token);
+
+            // Runs OnCancelled at once if the token is cancelled already: it then finds no sleep and disposes the timer.
+            sleeper._registration = token.UnsafeRegister(static s => ((RunSleeper)s!).OnCancelled(), sleeper);
+            return sleeper;
+        }
+
+        /// <summary>Starts a sleep (validated by the caller: positive or infinite); <see langword="null"/> if another sleep is
+        /// using this sleeper.</summary>
+        public Task? TryStart(TimeSpan delay)
+        {
+            if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+            {
+                return null;
+            }
+
+            var sleep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            // A full fence before the token is read: either the cancellation's callback finds this sleep, or this sees the
+            // token cancelled (Dekker with Cancel, which marks the token and then runs the callbacks).
+            Interlocked.Exchange(ref _current, sleep);
+            if (Token.IsCancellationRequested)
+            {
+                if (Interlocked.CompareExchange(ref _current, null, sleep) == sleep)
+                {
+                    sleep.TrySetCanceled(Token);
+                }
+
+                return sleep.Task;
+            }
+
+            if (delay != Timeout.InfiniteTimeSpan)
+            {
+                _timer.Change(delay, Timeout.InfiniteTimeSpan);
+            }
+
+            return sleep.Task;
+        }
+
+        private ITimer CreateTimer(TimeProvider timeProvider) =>
+            timeProvider.CreateTimer(static s => ((RunSleeper)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        private void OnTimer()
+        {
+            if (Interlocked.Exchange(ref _current, null) is not { } sleep)
+            {
+                return; // the cancellation took it
+            }
+
+            Volatile.Write(ref _busy, 0); // before the completion: the sleeper's continuation may sleep again at once
+            sleep.TrySetResult();
+        }
+
+        private void OnCancelled()
+        {
+            // The run is over: no later sleep uses this sleeper (SleepAsync tests the token first, and TryStart after
+            // publishing its sleep), so the timer goes now.
+            _timer.Dispose();
+            if (Interlocked.Exchange(ref _current, null) is { } sleep)
+            {
+                // The task's exception is made only if someone awaits it, on their thread.
+                sleep.TrySetCanceled(Token);
+            }
+        }
+    }
+}
