@@ -45,6 +45,12 @@ internal static class BenchHost
             });
             lifetime.ApplicationStopping.Register(() =>
             {
+                if (Environment.GetEnvironmentVariable("STEWARD_BENCH_HEAP") == "1")
+                {
+                    // Diagnosis only (it forces a full collection, so it changes what the stop measures): the live heap.
+                    Console.Error.WriteLine($"HEAP {mode} {workers} {GC.GetTotalMemory(forceFullCollection: true)}");
+                }
+
                 Console.WriteLine($"STOPPING {GC.GetTotalAllocatedBytes()}");
                 Console.Out.Flush();
             });
