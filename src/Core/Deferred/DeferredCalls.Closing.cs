@@ -201,7 +201,6 @@ public partial class DeferredCalls<T>
             return;
         }
 
-        Interlocked.Increment(ref _removed);
         if (entry.HoldsSlot)
         {
             _slots!.Release();

@@ -36,12 +36,15 @@ public partial class DeferredCalls<T>
 
     private void OnAbandoned(bool holdsSlot)
     {
-        Interlocked.Increment(ref _removed);
+        Interlocked.Increment(ref _abandonedQueued);
         if (holdsSlot)
         {
             _slots!.Release();
         }
     }
+
+    /// <summary>An abandoned call was taken off the queue or the set-aside list (its <c>Release</c>).</summary>
+    private void OnAbandonedDropped() => Interlocked.Decrement(ref _abandonedQueued);
 
     private void OnFailedAfterCallerLeft(string name, Exception exception)
     {

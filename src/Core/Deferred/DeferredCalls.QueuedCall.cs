@@ -24,8 +24,8 @@ public partial class DeferredCalls<T>
         /// <summary>At the drain deadline: abandons it if pending; if running, fails the caller and cancels its token.</summary>
         void Abort(Exception reason);
 
-        /// <summary>Frees the timer and registrations; called once, by whoever took the entry off the queue, never from
-        /// a cancellation callback.</summary>
+        /// <summary>Frees the timer and registrations and, for an abandoned call, stops counting it as abandoned in the
+        /// queue; called once, by whoever took the entry off the queue, never from a cancellation callback.</summary>
         void Release();
     }
 
@@ -213,6 +213,11 @@ public partial class DeferredCalls<T>
 
         public void Release()
         {
+            if (Volatile.Read(ref _state) == Abandoned)
+            {
+                _owner.OnAbandonedDropped(); // it has left the queue (or the set-aside list) for good
+            }
+
             if (_limits is { } limits)
             {
                 limits.CallerRegistration.Dispose();

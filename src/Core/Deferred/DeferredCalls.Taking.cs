@@ -127,7 +127,7 @@ public partial class DeferredCalls<T>
     }
 
     /// <summary>
-    /// Claims a taken entry for running: gives back its count and capacity. A sync call must still be pending (not
+    /// Claims a taken entry for running: gives back its capacity. A sync call must still be pending (not
     /// abandoned by its caller); false if it may not run.
     /// </summary>
     private bool TryClaim(in DeferredEntry entry)
@@ -157,9 +157,7 @@ public partial class DeferredCalls<T>
         // A oneway needs no such check: the pass checked the phase just before taking it, and a oneway that starts as the
         // deadline passes has no caller to leave waiting.
 
-        // Only the pass that owns _processing writes Taken; taking that role is the interlocked hand-over between passes.
         Debug.Assert(Volatile.Read(ref _processing) == 1, "only the pass holding the processing role claims calls");
-        Volatile.Write(ref _hot.Taken, _hot.Taken + 1);
         if (entry.HoldsSlot)
         {
             _slots!.Release();

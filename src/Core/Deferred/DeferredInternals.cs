@@ -14,14 +14,6 @@ internal struct DeferredHotFields
 {
     private const int Padding = 128; // two 64-byte lines: adjacent-line prefetching pairs them on x64
 
-    /// <summary>Calls ever queued; written by producers (interlocked).</summary>
-    [FieldOffset(Padding)]
-    public int Enqueued;
-
-    /// <summary>Calls taken to run; written only by the processing pass that owns the processing role.</summary>
-    [FieldOffset(2 * Padding)]
-    public int Taken;
-
     /// <summary>The running call's name, for the drain-deadline log; the processor's.</summary>
     [FieldOffset((2 * Padding) + 8)]
     public string? RunningName;
