@@ -1,17 +1,17 @@
+using System.Collections.Concurrent;
+
 namespace Steward.Tasklets;
 
 /// <summary>The loop thread and its work queue.</summary>
 public sealed partial class TaskletLoop
 {
-    // Items queued from other threads, guarded by _queueLock. At each round the loop thread swaps the whole queue for
-    // the empty _taken one (an O(1) hold of the lock, whatever the number of items, so producers are barely delayed) and
-    // runs what it took after the items already ready.
-    private readonly Lock _queueLock = new();
-    private Queue<WorkItem> _incoming = new();
-    private Queue<WorkItem> _taken = new(); // loop thread only: the last batch taken from _incoming, empty between rounds
+    // Items queued from other threads: lock-free, one interlocked reservation per item (see Enqueue). The loop thread
+    // takes, at each round, the items present when the round began.
+    private readonly ConcurrentQueue<WorkItem> _incoming = new();
     private readonly ManualResetEventSlim _wake = new(false);
-    private bool _sleeping; // guarded by _queueLock: set by the loop just before it blocks on _wake, cleared by the waker
-    private bool _ended;    // guarded by _queueLock: the loop thread has exited, Enqueue refuses
+    private readonly Lock _endLock = new(); // serialises the after-end sweeps of _incoming (see SweepAfterEnd)
+    private int _sleeping; // 1 while the loop is about to block or blocked on _wake; cleared by the one producer that wakes it
+    private int _ended;    // 1 once the loop thread has exited: what is queued later is handled by whoever finds it
 
     // Loop thread only.
     private readonly Queue<WorkItem> _ready = new();
@@ -19,7 +19,7 @@ public sealed partial class TaskletLoop
     private bool _exitRequested; // set (loop thread, under _liveLock) once stopping and no tasklet is left
 
     /// <summary>Queues <paramref name="item"/>; on the loop thread without a lock. Returns <see langword="false"/> once
-    /// the loop has ended.</summary>
+    /// the loop has ended (the caller then handles the item itself).</summary>
     internal bool Enqueue(in WorkItem item)
     {
         if (IsLoopThread)
@@ -28,25 +28,24 @@ public sealed partial class TaskletLoop
             return true;
         }
 
-        bool wake;
-        lock (_queueLock)
+        if (Volatile.Read(ref _ended) != 0)
         {
-            if (_ended)
-            {
-                return false;
-            }
-
-            _incoming.Enqueue(item);
-
-            // Invariant: _sleeping is set only by the loop, under this lock, when it found _incoming empty; the one
-            // producer that clears it sets the event, so a wake-up is never lost and never doubled.
-            wake = _sleeping;
-            _sleeping = false;
+            return false;
         }
 
-        if (wake)
+        // The queue reserves the item's slot with an interlocked compare-and-swap, a full fence, before it publishes it,
+        // and counts a reserved slot as queued (its IsEmpty waits for the publication). So the reads below come after the
+        // reservation is visible (Dekker, twice): either the loop, which sets _sleeping (or _ended) with an interlocked
+        // exchange before it looks at the queue, sees this item, or this sees its flag.
+        _incoming.Enqueue(item);
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0)
         {
-            _wake.Set();
+            _wake.Set(); // only the producer that cleared the flag sets the event: a wake-up is never lost nor doubled
+        }
+
+        if (Volatile.Read(ref _ended) != 0)
+        {
+            SweepAfterEnd(); // the loop may have ended before it saw this item: handle what is left here
         }
 
         return true;
@@ -64,63 +63,81 @@ public sealed partial class TaskletLoop
         SynchronizationContext.SetSynchronizationContext(_context);
         while (true)
         {
-            int count;
-            var taken = _taken;
-            lock (_queueLock)
+            // One round: exactly the items present now, those ready first, then those other threads queued; what they
+            // queue runs in the next round, after the items other threads queued meanwhile.
+            var fromOthers = _incoming.Count;
+            var ready = _ready.Count;
+            if (ready + fromOthers == 0)
             {
-                (_incoming, _taken) = (taken, _incoming);
-                taken = _taken;
-                count = _ready.Count + taken.Count;
-                if (count == 0 && _exitRequested)
+                if (_exitRequested)
                 {
-                    _ended = true;
+                    Interlocked.Exchange(ref _ended, 1); // a full fence before the last look at the queue (see Enqueue)
+                    SweepAfterEnd();
                     break;
                 }
-            }
 
-            if (count == 0)
-            {
                 if (TryFireIdle())
                 {
                     continue;
                 }
 
-                lock (_queueLock)
+                Interlocked.Exchange(ref _sleeping, 1); // a full fence before the look at the queue (see Enqueue)
+                if (!_incoming.IsEmpty)
                 {
-                    if (_incoming.Count > 0)
-                    {
-                        continue;
-                    }
-
-                    _sleeping = true;
+                    Volatile.Write(ref _sleeping, 0);
+                    continue;
                 }
 
-                // The loop's own dedicated thread sleeps until work is posted (Post sets _wake when _sleeping): this
-                // is the one thread a TaskletLoop owns, never a pool thread or a caller's.
+                // The loop's own dedicated thread sleeps until work is posted (the producer that clears _sleeping sets
+                // _wake): this is the one thread a TaskletLoop owns, never a pool thread or a caller's. A set left over from
+                // an earlier sleep only makes one round find nothing.
                 _wake.Wait();
                 _wake.Reset();
                 continue;
             }
 
-            // One round: exactly the items present now, those ready first, then those taken from other threads; what they
-            // queue runs in the next round, after the items other threads queued meanwhile.
-            for (var ready = _ready.Count; ready > 0; ready--)
+            for (; ready > 0; ready--)
             {
                 Execute(_ready.Dequeue());
             }
 
-            while (taken.TryDequeue(out var item))
+            for (; fromOthers > 0 && _incoming.TryDequeue(out var item); fromOthers--)
             {
                 Execute(item);
             }
         }
 
         SynchronizationContext.SetSynchronizationContext(null);
-        _wake.Dispose(); // nobody sets it any more: _ended refuses producers and _sleeping is false
 
-        // _stoppingCts is left undisposed: StoppingToken stays readable, and a source without timers or links holds
+        // _wake is left to the GC: a producer that cleared _sleeping just as the loop found work on its own may still set
+        // it. _stoppingCts is left undisposed: StoppingToken stays readable, and a source without timers or links holds
         // nothing that needs disposing.
         _stopped!.TrySetResult();
+    }
+
+    /// <summary>
+    /// After the loop ended: handles what is still queued as the callers of a refused <see cref="Enqueue"/> would have,
+    /// callbacks on the thread pool, messages dropped with a warning (their tasklets have finished: the loop ends only
+    /// after every tasklet did). Called by the loop as it ends and by any producer that finds the end after queuing.
+    /// </summary>
+    private void SweepAfterEnd()
+    {
+        lock (_endLock)
+        {
+            while (_incoming.TryDequeue(out var item))
+            {
+                switch (item.Kind)
+                {
+                    case WorkKind.Callback:
+                        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Callback!(s.State), item, preferLocal: false);
+                        break;
+                    case WorkKind.Deliver:
+                        var message = (Message)item.State!;
+                        TaskletLog.MessageForFinishedTasklet(_logger, item.Tasklet!.Name, message.Name, message.Sender?.Name ?? "outside any tasklet");
+                        break;
+                }
+            }
+        }
     }
 
     private void Execute(in WorkItem item)
