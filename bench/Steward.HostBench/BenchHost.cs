@@ -51,10 +51,20 @@ internal static class BenchHost
                     Console.Error.WriteLine($"HEAP {mode} {workers} {GC.GetTotalMemory(forceFullCollection: true)}");
                 }
 
+                if (Environment.GetEnvironmentVariable("STEWARD_BENCH_GC") == "1")
+                {
+                    Console.Error.WriteLine($"GC {mode} {workers} at stopping: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+                }
+
                 Console.WriteLine($"STOPPING {GC.GetTotalAllocatedBytes()}");
                 Console.Out.Flush();
             });
             exitCode = mode == "steward" ? await host.RunStewardAsync() : await RunPlainAsync(host);
+        }
+
+        if (Environment.GetEnvironmentVariable("STEWARD_BENCH_GC") == "1")
+        {
+            Console.Error.WriteLine($"GC {mode} {workers}: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1048576.0:F1} MiB");
         }
 
         Console.WriteLine($"PEAK {HighWaterMarkKiB()}");

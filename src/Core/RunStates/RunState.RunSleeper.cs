@@ -5,10 +5,11 @@ namespace Steward;
 public partial class RunState
 {
     /// <summary>
-    /// The sleeps of one run (one <see cref="Token"/>) without a token of their own, one after another: a timer and a
-    /// registration on the run's token made once, so each sleep costs only its task (a worker loop sleeping ten times a
-    /// second allocates a tenth of what a fresh timer, registration and promise per sleep would). A second sleep while one is
-    /// in progress (two flows sleeping on one RunState) takes the one-off <see cref="Sleeper"/> instead.
+    /// The sleeps of one run (one <see cref="Token"/>) without a token of their own, one after another: one timer made at
+    /// the run's first sleep and re-armed by each, and a registration on the run's token per sleep (whose node the token's
+    /// source reuses), so each sleep costs only its task (a worker loop sleeping ten times a second allocates about a
+    /// quarter of what a fresh timer, registration and promise per sleep did). A second sleep while one is in progress
+    /// (two flows sleeping on one RunState) takes the one-off <see cref="Sleeper"/> instead.
     /// </summary>
     /// <remarks>
     /// Invariants: <see cref="_current"/> holds the sleep in progress and is taken (exchanged for null) exactly once, by
@@ -47,14 +48,7 @@ public partial class RunState
         public CancellationToken Token { get; }
 
         /// <summary>Makes the sleeper of the run whose token is <paramref name="token"/>.</summary>
-        public static RunSleeper Create(TimeProvider timeProvider, CancellationToken token)
-        {
-            var sleeper = new RunSleeper(timeProvider, token);
-
-            // Runs OnCancelled at once if the token is cancelled already: it then finds no sleep and disposes the timer.
-            sleeper._registration = token.UnsafeRegister(static s => ((RunSleeper)s!).OnCancelled(), sleeper);
-            return sleeper;
-        }
+        public static RunSleeper Create(TimeProvider timeProvider, CancellationToken token) => new(timeProvider, token);
 
         /// <summary>Starts a sleep (validated by the caller: positive or infinite); <see langword="null"/> if another sleep is
         /// using this sleeper.</summary>
@@ -66,23 +60,23 @@ public partial class RunState
             }
 
             var sleep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _current, sleep);
 
-            // A full fence before the token is read: either the cancellation's callback finds this sleep, or this sees the
-            // token cancelled (Dekker with Cancel, which marks the token and then runs the callbacks).
-            Interlocked.Exchange(ref _current, sleep);
-            if (Token.IsCancellationRequested)
+            // Registered for this sleep only, as the newest registration on the token: a cancellation reaches the sleeping
+            // worker first (the token's callbacks run newest first), and the token keeps no registration between sleeps.
+            // Runs OnCancelled here, at once, if the token is cancelled already. (The token's source reuses the nodes of
+            // unregistered callbacks, so this allocates nothing once warm.)
+            _registration = Token.UnsafeRegister(static s => ((RunSleeper)s!).OnCancelled(), this);
+            if (delay != Timeout.InfiniteTimeSpan && Volatile.Read(ref _current) == sleep)
             {
-                if (Interlocked.CompareExchange(ref _current, null, sleep) == sleep)
+                try
                 {
-                    sleep.TrySetCanceled(Token);
+                    _timer.Change(delay, Timeout.InfiniteTimeSpan); // a cancellation from here on finds the sleep and takes it
                 }
-
-                return sleep.Task;
-            }
-
-            if (delay != Timeout.InfiniteTimeSpan)
-            {
-                _timer.Change(delay, Timeout.InfiniteTimeSpan);
+                catch (ObjectDisposedException)
+                {
+                    // The cancellation took the sleep and disposed the timer between the check and the change: nothing to arm.
+                }
             }
 
             return sleep.Task;
@@ -98,19 +92,21 @@ public partial class RunState
                 return; // the cancellation took it
             }
 
+            // Unregister, not Dispose: it never waits for a callback running on another thread (which would be the
+            // cancellation calling OnCancelled, and which finds no sleep).
+            _registration.Unregister();
             Volatile.Write(ref _busy, 0); // before the completion: the sleeper's continuation may sleep again at once
             sleep.TrySetResult();
         }
 
         private void OnCancelled()
         {
-            // The run is over: no later sleep uses this sleeper (SleepAsync tests the token first, and TryStart after
-            // publishing its sleep), so the timer goes now.
-            _timer.Dispose();
             if (Interlocked.Exchange(ref _current, null) is { } sleep)
             {
+                // The run is over: no later sleep uses this sleeper (SleepAsync tests the token first), so the timer goes.
                 // The task's exception is made only if someone awaits it, on their thread.
                 sleep.TrySetCanceled(Token);
+                _timer.Dispose();
             }
         }
     }
