@@ -69,17 +69,7 @@ public sealed class AsyncCondition
         var waiter = new LockWaiter(_lock, this);
         lock (_lock.Gate)
         {
-            if (_last is null)
-            {
-                _first = _last = waiter;
-            }
-            else
-            {
-                waiter.Previous = _last;
-                _last.Next = waiter;
-                _last = waiter;
-            }
-
+            LockWaiter.Append(waiter, ref _first, ref _last);
             waiter.Place = WaiterPlace.ConditionQueue;
             Volatile.Write(ref _waiterCount, _waiterCount + 1);
         }

@@ -261,17 +261,7 @@ public sealed partial class AsyncLock
     /// <summary>Appends to the queue. Caller holds <see cref="Gate"/>, with the state contended.</summary>
     private void Append(LockWaiter waiter)
     {
-        if (_last is null)
-        {
-            _first = _last = waiter;
-        }
-        else
-        {
-            waiter.Previous = _last;
-            _last.Next = waiter;
-            _last = waiter;
-        }
-
+        LockWaiter.Append(waiter, ref _first, ref _last);
         waiter.Place = WaiterPlace.LockQueue;
     }
 

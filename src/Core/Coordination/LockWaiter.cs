@@ -36,6 +36,22 @@ internal sealed class LockWaiter : TaskCompletionSource<AsyncLock.Releaser>
 
     public WaiterPlace Place { get; set; }
 
+    /// <summary>Appends <paramref name="waiter"/> to the queue between <paramref name="first"/> and <paramref name="last"/>.
+    /// Caller holds the gate.</summary>
+    public static void Append(LockWaiter waiter, ref LockWaiter? first, ref LockWaiter? last)
+    {
+        if (last is null)
+        {
+            first = last = waiter;
+        }
+        else
+        {
+            waiter.Previous = last;
+            last.Next = waiter;
+            last = waiter;
+        }
+    }
+
     /// <summary>Removes <paramref name="waiter"/> from the queue between <paramref name="first"/> and <paramref name="last"/>.
     /// Caller holds the gate.</summary>
     public static void Unlink(LockWaiter waiter, ref LockWaiter? first, ref LockWaiter? last)

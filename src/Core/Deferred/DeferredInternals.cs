@@ -9,32 +9,32 @@ namespace Steward.Deferred;
 /// cache. (Not nested in the generic
 /// class: generic types cannot have an explicit layout.)
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 4 * Padding)]
+[StructLayout(LayoutKind.Explicit, Size = 3 * Padding)]
 internal struct DeferredHotFields
 {
     private const int Padding = 128; // two 64-byte lines: adjacent-line prefetching pairs them on x64
 
     /// <summary>The running call's name, for the drain-deadline log; the processor's.</summary>
-    [FieldOffset((2 * Padding) + 8)]
+    [FieldOffset(Padding)]
     public string? RunningName;
 
     /// <summary>The flow marker of the running asynchronous call, finished when it ends; the processor's.</summary>
-    [FieldOffset((2 * Padding) + 16)]
+    [FieldOffset(Padding + 8)]
     public DeferredFlowMarker? RunningMarker;
 
     /// <summary>The sync call the processor is about to run or running (an <c>IQueuedCall</c>); written by the processor,
     /// read by the closer at the drain deadline.</summary>
-    [FieldOffset((2 * Padding) + 24)]
+    [FieldOffset(Padding + 16)]
     public object? RunningSync;
 
     /// <summary>When the running call started (a <c>Stopwatch</c> timestamp), while its duration is recorded; 0 otherwise.
     /// The processor's.</summary>
-    [FieldOffset((2 * Padding) + 32)]
+    [FieldOffset(Padding + 24)]
     public long CallStarted;
 
     /// <summary>1 while the idle processing loop is about to wait or waiting; written by the processor and by the producer
     /// that wakes it, so on a line of its own, away from the fields both only read.</summary>
-    [FieldOffset(3 * Padding)]
+    [FieldOffset(2 * Padding)]
     public int Sleeping;
 }
 

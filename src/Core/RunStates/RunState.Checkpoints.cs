@@ -142,7 +142,7 @@ public partial class RunState
         if (sleeper is null || sleeper.Token != token)
         {
             // The first sleep of this run (a restart has a new token): install its sleeper, unless another flow just did.
-            var fresh = RunSleeper.Create(_timeProvider, token);
+            var fresh = new RunSleeper(_timeProvider, token);
             var seen = Interlocked.CompareExchange(ref _sleeper, fresh, sleeper);
             sleeper = seen == sleeper ? fresh : seen;
             if (sleeper is null || sleeper.Token != token)

@@ -13,9 +13,10 @@ public partial class RunState
     /// </summary>
     /// <remarks>
     /// Invariants: <see cref="_current"/> holds the sleep in progress and is taken (exchanged for null) exactly once, by
-    /// the timer, by the run's cancellation, or by <see cref="TryStart"/> itself when it finds the run cancelled; only its
-    /// taker completes it. <see cref="_busy"/> is 1 from a sleep's start until its taker released it, so at most one sleep
-    /// uses the timer; the timer is changed only by the sleep that owns it, after the previous sleep's timer callback ran.
+    /// the timer or by the run's cancellation (which may run inside <see cref="TryStart"/>'s registration, when the token
+    /// is cancelled already); only its taker completes it. <see cref="_busy"/> is 1 from a sleep's start until the timer
+    /// released it (a cancellation never does: the run is over), so at most one sleep uses the timer; the timer is changed
+    /// only by the sleep that owns it, after the previous sleep's timer callback ran.
     /// </remarks>
     [DebuggerDisplay("RunSleeper: {_busy == 1 ? \"sleeping\" : \"idle\",nq}")]
     private sealed class RunSleeper
@@ -25,7 +26,8 @@ public partial class RunState
         private TaskCompletionSource? _current;
         private int _busy;
 
-        private RunSleeper(TimeProvider timeProvider, CancellationToken token)
+        /// <summary>Makes the sleeper of the run whose token is <paramref name="token"/>; its timer starts unarmed.</summary>
+        public RunSleeper(TimeProvider timeProvider, CancellationToken token)
         {
             Token = token;
 
@@ -46,9 +48,6 @@ public partial class RunState
 
         /// <summary>The run's token: it cancels the sleep in progress, and this sleeper with it.</summary>
         public CancellationToken Token { get; }
-
-        /// <summary>Makes the sleeper of the run whose token is <paramref name="token"/>.</summary>
-        public static RunSleeper Create(TimeProvider timeProvider, CancellationToken token) => new(timeProvider, token);
 
         /// <summary>Starts a sleep (validated by the caller: positive or infinite); <see langword="null"/> if another sleep is
         /// using this sleeper.</summary>
