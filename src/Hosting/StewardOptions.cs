@@ -15,6 +15,9 @@ public sealed class StewardOptions
     /// <summary>Which signals pause, resume and reload.</summary>
     public SignalOptions Signals { get; set; } = new();
 
+    /// <summary>How the processes of a cluster coordinate (with <c>UsePostgresCoordination</c>).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
     /// <summary>Per-worker settings, by worker name. A worker without an entry uses the defaults.</summary>
     public Dictionary<string, WorkerOptions> Workers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -21,6 +21,12 @@ internal sealed class StewardOptionsValidator(WorkerCatalog catalog) : IValidate
         Signal($"{Root}:Signals:Resume", signals.Resume);
         Signal($"{Root}:Signals:Reload", signals.Reload);
 
+        var cluster = options.Cluster ?? new ClusterOptions();
+        if (cluster.LeaseTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Root}:Cluster:LeaseTimeout must be at least one second (got '{cluster.LeaseTimeout}').");
+        }
+
         foreach (var (worker, settings) in options.Workers ?? [])
         {
             var key = $"{Root}:Workers:{worker}";
@@ -45,6 +51,7 @@ internal sealed class StewardOptionsValidator(WorkerCatalog catalog) : IValidate
                 Positive($"{key}:StallTimeout", stall);
             }
 
+            ClusterSettings(key, settings);
             var restart = settings.Restart ?? new RestartOptions();
             if (!Enum.IsDefined(restart.Policy))
             {
@@ -71,6 +78,37 @@ internal sealed class StewardOptionsValidator(WorkerCatalog catalog) : IValidate
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void ClusterSettings(string key, WorkerOptions settings)
+        {
+            var clustered = settings.Cluster ?? new WorkerClusterOptions();
+            var mode = clustered.Mode;
+            if (!Enum.IsDefined(mode))
+            {
+                failures.Add($"{key}:Cluster:Mode must be None, Singleton or Partitioned (got '{mode}').");
+                return;
+            }
+
+            if (mode == ClusterMode.Partitioned && clustered.Partitions is < 1 or > 4096)
+            {
+                failures.Add($"{key}:Cluster:Partitions must be between 1 and 4096 (got {clustered.Partitions}).");
+            }
+            else if (mode != ClusterMode.Partitioned && clustered.Partitions != 1)
+            {
+                failures.Add($"{key}:Cluster:Partitions applies only when Cluster:Mode is Partitioned (got {clustered.Partitions} with mode {mode}).");
+            }
+
+            if (mode != ClusterMode.None && settings.Instances != 1)
+            {
+                failures.Add($"{key}:Instances must be 1 when Cluster:Mode is {mode} (got {settings.Instances}): "
+                    + (mode == ClusterMode.Singleton ? "a singleton runs one instance in the whole cluster." : "each partition is one instance."));
+            }
+
+            if (mode != ClusterMode.None && !catalog.HasCoordination)
+            {
+                failures.Add($"{key}:Cluster:Mode is {mode}, but no coordination is configured: call UsePostgresCoordination() on AddRunState().");
+            }
+        }
 
         void Positive(string key, TimeSpan value)
         {

@@ -42,6 +42,9 @@ switch (scenario)
     case "slowstop":
         steward.AddWorker<SlowDrainWorker>("Drainer");
         break;
+    case "cluster": // one Singleton and one Partitioned worker, by configuration (Steward:Workers:Leader / Parts)
+        steward.UsePostgresCoordination().AddWorker<FencedWriter>("Leader").AddWorker<FencedWriter>("Parts");
+        break;
     default:
         Console.Error.WriteLine($"unknown scenario '{scenario}'");
         return 64;

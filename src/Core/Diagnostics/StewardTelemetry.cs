@@ -121,6 +121,10 @@ public static partial class StewardTelemetry
 
         /// <summary>Counter <c>{change}</c>: cluster lease changes (worker name, change).</summary>
         public const string ClusterLeaseChanges = "steward.cluster.lease.changes";
+
+        /// <summary>Histogram <c>s</c>: how long a lease had no live holder when this process acquired it, from the previous
+        /// holder's last renewal or release (worker name).</summary>
+        public const string ClusterFailoverDuration = "steward.cluster.failover.duration";
     }
 
     /// <summary>The attribute names (fixed).</summary>

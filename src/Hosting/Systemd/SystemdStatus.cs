@@ -3,12 +3,13 @@ using System.Text;
 namespace Steward.Hosting;
 
 /// <summary>The one-line STATUS= summary systemd shows (<c>systemctl status</c>, StatusText): workers by health, and
-/// what is wrong with those that are not running, e.g. "3 running, 1 restarting (SensorMonitor#2: IOException)".</summary>
+/// what is wrong with those that are not running, e.g. "3 running, 1 restarting (SensorMonitor#2: IOException)", then each
+/// clustered worker's role here, e.g. "; Poller leader, Orders 4/12 partitions".</summary>
 internal static class SystemdStatus
 {
     private static readonly WorkerHealth[] s_order =
     [
-        WorkerHealth.Running, WorkerHealth.Paused, WorkerHealth.Starting, WorkerHealth.Restarting, WorkerHealth.Stalled,
+        WorkerHealth.Running, WorkerHealth.Standby, WorkerHealth.Paused, WorkerHealth.Starting, WorkerHealth.Restarting, WorkerHealth.Stalled,
         WorkerHealth.Faulted, WorkerHealth.GaveUp, WorkerHealth.Stopped,
     ];
 
@@ -42,7 +43,7 @@ internal static class SystemdStatus
 
             text.Append(first ? "" : ", ").Append(count).Append(' ').Append(health == WorkerHealth.GaveUp ? "gave up" : health.ToString().ToLowerInvariant());
             first = false;
-            if (health is WorkerHealth.Running or WorkerHealth.Paused or WorkerHealth.Starting or WorkerHealth.Stopped)
+            if (health is WorkerHealth.Running or WorkerHealth.Standby or WorkerHealth.Paused or WorkerHealth.Starting or WorkerHealth.Stopped)
             {
                 continue;
             }
@@ -53,6 +54,27 @@ internal static class SystemdStatus
             text.Append(" (").Append(string.Join(", ", named)).Append(count > 3 ? ", ..." : "").Append(')');
         }
 
+        Cluster(workers, text);
         return text.ToString();
+    }
+
+    /// <summary>Each clustered worker's role here: "; Poller leader, Orders 4/12 partitions" (or standby, or 0/12).</summary>
+    private static void Cluster(IReadOnlyList<WorkerStatus> workers, StringBuilder text)
+    {
+        var separator = "; ";
+        foreach (var worker in workers.Where(w => w.Cluster is not null).GroupBy(w => w.Name))
+        {
+            text.Append(separator).Append(worker.Key).Append(' ');
+            separator = ", ";
+            var held = worker.Count(w => w.Cluster!.IsHolder);
+            if (worker.First().Cluster!.Mode == ClusterMode.Singleton)
+            {
+                text.Append(held > 0 ? "leader" : "standby");
+            }
+            else
+            {
+                text.Append(held).Append('/').Append(worker.Count()).Append(" partitions");
+            }
+        }
     }
 }

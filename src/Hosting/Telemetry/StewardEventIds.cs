@@ -1,7 +1,7 @@
 namespace Steward.Hosting;
 
 /// <summary>
-/// Every log event id of Steward.Hosting, in one place: the 2000s, one hundred per part of the host, never reused (a
+/// Every log event id of Steward.Hosting, in one place: the 2000s and 3000s, one hundred per part of the host, never reused (a
 /// user's log filter may name them). Steward.Core's are in the 1000s, 4000s and 5000s.
 /// </summary>
 internal static class StewardEventIds
@@ -78,6 +78,20 @@ internal static class StewardEventIds
     {
         public const int Rejected = 2801;
         public const int StillRejected = 2802;
+    }
+
+    /// <summary>Cluster coordination (3000s).</summary>
+    public static class Cluster
+    {
+        public const int Connected = 3001;
+        public const int Unreachable = 3002;
+        public const int StillUnreachable = 3003;
+        public const int Acquired = 3004;
+        public const int Lost = 3005;
+        public const int Released = 3006;
+        public const int GivingUp = 3007;
+        public const int Standby = 3008;
+        public const int LeaveFailed = 3009;
     }
 
     /// <summary>The systemd integration (2900s).</summary>

@@ -15,6 +15,7 @@ internal sealed partial class RunStateController(
     private readonly Lock _lock = new();
     private readonly List<WorkerInstance> _instances = []; // guarded by _lock
     private int _exitCode;
+    private string? _coordinationProblem;
     private int _workersToStart;
     private readonly TaskCompletionSource _workersStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -79,9 +80,17 @@ internal sealed partial class RunStateController(
     /// <summary>Raises <see cref="Reloaded"/>.</summary>
     public void OnReloaded() => Reloaded?.Invoke();
 
-    public WorkerInstance Register(string name, int index, RunState runState, TimeSpan? stallTimeout)
+    /// <summary>Why the cluster's coordination database cannot be used now (the health check is Degraded); null while it
+    /// can or when there is no coordination.</summary>
+    public string? CoordinationProblem
     {
-        var instance = new WorkerInstance(name, index, runState, stallTimeout, clock);
+        get => Volatile.Read(ref _coordinationProblem);
+        set => Volatile.Write(ref _coordinationProblem, value);
+    }
+
+    public WorkerInstance Register(string name, int index, RunState runState, TimeSpan? stallTimeout, (ClusterCoordinator, LeaseSlot)? cluster = null)
+    {
+        var instance = new WorkerInstance(name, index, runState, stallTimeout, clock) { Cluster = cluster };
         lock (_lock)
         {
             _instances.Add(instance);

@@ -96,10 +96,20 @@ internal sealed partial class RunStateHostedService(
                 continue;
             }
 
-            for (var index = 0; index < worker.Instances; index++)
+            // A clustered worker runs one instance per lease: a singleton's one, or one per partition (its index).
+            var mode = worker.Cluster?.Mode ?? ClusterMode.None;
+            var coordinator = mode == ClusterMode.None ? null : services.GetRequiredService<ClusterCoordinator>();
+            var instances = mode switch
+            {
+                ClusterMode.None => worker.Instances,
+                ClusterMode.Singleton => 1,
+                _ => worker.Cluster!.Partitions,
+            };
+            for (var index = 0; index < instances; index++)
             {
                 var runState = controller.Host.CreateChild($"{registration.Name}#{index}");
-                var instance = controller.Register(registration.Name, index, runState, worker.StallTimeout);
+                var cluster = coordinator is null ? ((ClusterCoordinator, LeaseSlot)?)null : (coordinator, coordinator.Register(registration.Name, index, mode));
+                var instance = controller.Register(registration.Name, index, runState, worker.StallTimeout, cluster);
                 var supervisor = new WorkerSupervisor(registration, instance, scopes, settings, controller, _logger);
                 _supervisors.Add((instance, Task.Run(supervisor.RunAsync, CancellationToken.None)));
             }

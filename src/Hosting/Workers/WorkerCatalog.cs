@@ -7,6 +7,9 @@ internal sealed class WorkerCatalog
 
     public IReadOnlyList<WorkerRegistration> Workers => _workers;
 
+    /// <summary>Whether <c>UsePostgresCoordination</c> was called, so clustered modes can be honoured.</summary>
+    public bool HasCoordination { get; set; }
+
     /// <summary>Adds a worker; a duplicate name is refused at once, while the services are being configured.</summary>
     public void Add(WorkerRegistration registration)
     {

@@ -26,4 +26,10 @@ public enum WorkerHealth
 
     /// <summary>Ended normally and not restarted, or stopped with the host.</summary>
     Stopped,
+
+    /// <summary>
+    /// A clustered instance waiting for its lease, held by another process (or not yet acquirable): healthy, a standby is
+    /// doing its job. While the coordination database cannot be reached the health check reports Degraded.
+    /// </summary>
+    Standby,
 }

@@ -37,6 +37,9 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
 
     public bool PauseRequested => _pauseRequested;
 
+    /// <summary>For a clustered instance, its lease slot and the coordinator that holds it; null otherwise.</summary>
+    public (ClusterCoordinator Coordinator, LeaseSlot Slot)? Cluster { get; init; }
+
     public void SetHealth(WorkerHealth health) => _health = health;
 
     public void RecordFailure(Exception error) => _lastError = error;
@@ -149,7 +152,10 @@ internal sealed class WorkerInstance(string name, int index, RunState runState, 
             health = RunState.IsPaused ? WorkerHealth.Paused : stalled ? WorkerHealth.Stalled : WorkerHealth.Running;
         }
 
-        return new WorkerStatus(Name, Index, RunState.Status, health, Restarts, _lastError, lastCheckpoint);
+        return new WorkerStatus(Name, Index, RunState.Status, health, Restarts, _lastError, lastCheckpoint)
+        {
+            Cluster = Cluster is var (coordinator, slot) ? coordinator.Status(slot) : null,
+        };
     }
 
     // Caller holds lock (this). Only a running, unpaused run can stall.

@@ -17,4 +17,7 @@ public sealed class WorkerOptions
     /// <see cref="WorkerHealth.Stalled"/> and makes the health check Unhealthy. Off by default.
     /// </summary>
     public TimeSpan? StallTimeout { get; set; }
+
+    /// <summary>Whether the worker runs in every process (the default), in one at a time, or partitioned among them.</summary>
+    public WorkerClusterOptions Cluster { get; set; } = new();
 }

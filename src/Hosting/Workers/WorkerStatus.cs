@@ -9,4 +9,9 @@ namespace Steward.Hosting;
 /// <param name="LastError">The exception of its last failure, if any.</param>
 /// <param name="LastCheckpoint">When it was last seen passing a checkpoint (sampled about every second), if ever.</param>
 public sealed record WorkerStatus(
-    string Name, int Instance, RunStateStatus State, WorkerHealth Health, int Restarts, Exception? LastError, DateTimeOffset? LastCheckpoint);
+    string Name, int Instance, RunStateStatus State, WorkerHealth Health, int Restarts, Exception? LastError, DateTimeOffset? LastCheckpoint)
+{
+    /// <summary>For a clustered worker (<see cref="ClusterMode.Singleton"/> or <see cref="ClusterMode.Partitioned"/>), its
+    /// lease: whether this process holds it, the epoch and the holder; null otherwise.</summary>
+    public WorkerClusterStatus? Cluster { get; init; }
+}

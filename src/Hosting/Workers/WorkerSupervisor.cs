@@ -18,6 +18,7 @@ internal sealed partial class WorkerSupervisor(
     private readonly TimeProvider _clock = controller.Clock;
     private DateTimeOffset _windowStart;
     private int _restartsInWindow;
+    private int _lossesInRow;
 
     private string Worker => $"{instance.Name}#{instance.Index}";
 
@@ -27,11 +28,55 @@ internal sealed partial class WorkerSupervisor(
         var host = controller.Host;
         while (!host.IsCancelled)
         {
-            var failure = await RunOnceAsync().ConfigureAwait(false);
+            // A clustered instance first stands by for its lease; it runs only while this process holds it.
+            ClusterLease? lease = null;
+            if (instance.Cluster is var (coordinator, slot))
+            {
+                instance.SetHealth(WorkerHealth.Standby);
+                controller.WorkerStarted(instance); // a standby is doing its job: it does not hold readiness back
+                try
+                {
+                    lease = await coordinator.AcquireAsync(slot, host.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // the host is stopping
+                }
+
+                if (host.IsCancelled)
+                {
+                    coordinator.Release(slot, lease);
+                    break;
+                }
+            }
+
+            var failure = await RunOnceAsync(lease).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                // Only now, after the run has ended: at SIGTERM this is the hand-over to a standby.
+                instance.Cluster!.Value.Coordinator.Release(instance.Cluster.Value.Slot, lease);
+            }
+
             if (host.IsCancelled)
             {
                 break; // stopping with the host: whatever the run did, it is over
             }
+
+            if (lease is { IsLost: true })
+            {
+                // Lost or given up (its failure, if any, is logged): stand by again; not a restart. A lost lease first
+                // stands down for a lease timeout (doubling while losses follow each other), so that a healthy standby
+                // takes it over rather than the process that just lost it; a lease given up to rebalance competes at once
+                // (the shares keep it from coming straight back).
+                if (!lease.GivenUp && !await StandDownAsync(lease, instance.Cluster!.Value.Coordinator.LeaseTimeout).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            _lossesInRow = 0;
 
             var restart = settings.Current.For(registration.Name).Restart;
             if (failure is null && restart.Policy != RestartPolicy.Always)
@@ -83,13 +128,31 @@ internal sealed partial class WorkerSupervisor(
         instance.SetHealth(WorkerHealth.Stopped);
     }
 
+    /// <summary>Waits out the stand-down after a lost lease; false if the host began to stop meanwhile.</summary>
+    private async Task<bool> StandDownAsync(ClusterLease lease, TimeSpan leaseTimeout)
+    {
+        // Losses in a row: reset once a lease was held for longer than its timeout (a stable holding).
+        _lossesInRow = _clock.GetUtcNow() - lease.AcquiredAt > leaseTimeout ? 1 : _lossesInRow + 1;
+        var delay = leaseTimeout * Math.Min(1 << Math.Min(_lossesInRow - 1, 4), 16);
+        instance.SetHealth(WorkerHealth.Standby);
+        try
+        {
+            await Task.Delay(delay, _clock, controller.Host.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>One run in its own scope. Returns the failure, or null for a normal return or a cancellation.</summary>
     /// <remarks>
     /// The run is <see cref="RunState.RunToEndAsync"/>'s: start, <see cref="RunState.Current"/>, cancel on failure, stop,
     /// reported rather than rethrown (a host stop ends every worker with a cancellation at once, and each rethrow through
     /// another async frame would cost a stack trace per worker).
     /// </remarks>
-    private async Task<Exception?> RunOnceAsync()
+    private async Task<Exception?> RunOnceAsync(ClusterLease? lease)
     {
         var runState = instance.RunState;
         IRunStateWorker? worker = null;
@@ -118,13 +181,21 @@ internal sealed partial class WorkerSupervisor(
         }
 
         var scope = scopes.CreateAsyncScope();
+        CancellationTokenRegistration? lost = null;
         try
         {
             var services = scope.ServiceProvider;
+            if (lease is not null)
+            {
+                services.GetRequiredService<ClusterLeaseHolder>().Lease = lease; // the scope's ClusterLease
+            }
+
             (worker, owned) = OpenSiteCapture.WithHint($"{registration.WorkerType.Name} (worker {Worker})", () => registration.Create(services));
             var created = worker;
             var outcome = await runState.RunToEndAsync(rs =>
             {
+                // Losing the lease cancels the run at once (at once too if it was lost before the run began).
+                lost = lease?.LostToken.UnsafeRegister(static s => ((RunState)s!).Cancel(), rs);
                 instance.BeginRun();
                 controller.WorkerStarted(instance);
                 instance.ApplyPause(); // paused before the restart: stays paused
@@ -155,6 +226,7 @@ internal sealed partial class WorkerSupervisor(
         }
         finally
         {
+            lost?.Dispose();
             controller.WorkerStarted(instance); // ended trying (a failed creation, say): it will not block readiness
             await DisposeAsync(worker, owned, scope).ConfigureAwait(false);
             if (onTransition is not null)

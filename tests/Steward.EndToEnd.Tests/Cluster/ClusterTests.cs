@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Steward.Testing;
+
+namespace Steward.EndToEnd.Tests.Cluster;
+
+/// <summary>
+/// Scale-out against a real PostgreSQL (started by <see cref="PostgresServer"/>) with real processes of the test host:
+/// singleton fail-over and hand-over, partitions spreading and rebalancing, the database restarting, and never two
+/// holders at once (checked on what the workers wrote). Each test has a database of its own. Serial: the timings
+/// asserted (fail-over within the lease timeout + 1 s, hand-over within 1 s) need the CPU to themselves.
+/// </summary>
+[Collection(SerialTestGroup.Name)]
+public sealed class ClusterTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+{
+    private const int Sigkill = 9;
+    private readonly string _workDirectory = Directory.CreateTempSubdirectory("steward-cluster-").FullName;
+
+    public void Dispose() => Directory.Delete(_workDirectory, recursive: true);
+
+    [PostgresFact]
+    public async Task A_singleton_runs_once_and_fails_over_on_kill_sigterm_and_a_terminated_backend()
+    {
+        await using var cluster = new ClusterNodes(await server.CreateDatabaseAsync("singleton"), _workDirectory);
+        ChildProcess[] nodes = [cluster.Start(), cluster.Start(), cluster.Start()];
+        await cluster.WaitForAsync(async () => await cluster.LastBeatAsync() is not null, TimeSpan.FromSeconds(60), "a leader beats");
+
+        // SIGKILL the leader: another takes over within the lease timeout + 1 s.
+        var first = await Leader(cluster, nodes);
+        first.Signal(Sigkill);
+        var killed = Stopwatch.StartNew();
+        await cluster.WaitForAsync(async () => (await cluster.LastBeatAsync())?.Process is { } p && p != first.Id,
+            ClusterNodes.LeaseTimeout + TimeSpan.FromSeconds(1), $"a standby takes over from {first.Id} (SIGKILL)");
+        Assert.True(killed.Elapsed <= ClusterNodes.LeaseTimeout + TimeSpan.FromSeconds(1), $"fail-over after SIGKILL took {killed.Elapsed}");
+
+        // SIGTERM the new leader: it hands over within 1 s of its exit.
+        var second = await Leader(cluster, nodes);
+        second.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await second.WaitForExitAsync());
+        await cluster.WaitForAsync(async () => (await cluster.LastBeatAsync())?.Process is { } p && p != second.Id,
+            TimeSpan.FromSeconds(1), $"the last standby takes over from {second.Id} (SIGTERM) within 1 s of its exit");
+        Assert.Contains("Released the lease of Leader/0", second.Transcript, StringComparison.Ordinal);
+
+        // Terminate the coordination backend of the third leader: its worker is cancelled and the fourth takes over.
+        nodes = [.. nodes, cluster.Start()];
+        await nodes[^1].ExpectLineAsync("Application started");
+        var third = await Leader(cluster, nodes);
+        var terminated = await PostgresServer.QueryAsync(cluster.ConnectionString,
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'steward %/{third.Id}/%'");
+        Assert.Single(terminated);
+        await third.ExpectLineAsync($"stopped Leader/0", TimeSpan.FromSeconds(2));
+        Assert.Contains("lost: the coordination connection failed", third.Transcript, StringComparison.Ordinal);
+        await cluster.WaitForAsync(async () => (await cluster.LastBeatAsync())?.Process == nodes[^1].Id,
+            ClusterNodes.LeaseTimeout + TimeSpan.FromSeconds(1), "the standby takes over from the terminated backend's process");
+
+        foreach (var node in nodes.Where(n => !n.HasExited))
+        {
+            node.Signal(PosixSignal.SIGTERM);
+            Assert.Equal(0, await node.WaitForExitAsync());
+        }
+
+        await cluster.AssertNeverTwoAtOnceAsync("Leader", minimumEpochs: 4);
+        Assert.DoesNotContain(nodes, n => n.Transcript.Contains("fenced Leader", StringComparison.Ordinal) && n != first);
+    }
+
+    [PostgresFact]
+    public async Task Partitions_spread_evenly_and_rebalance_when_a_process_leaves_or_joins()
+    {
+        await using var cluster = new ClusterNodes(await server.CreateDatabaseAsync("partitions"), _workDirectory);
+        ChildProcess[] nodes = [cluster.Start(12, leader: false), cluster.Start(12, leader: false), cluster.Start(12, leader: false)];
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([4, 4, 4]), TimeSpan.FromSeconds(60), "4 partitions each");
+
+        nodes[0].Signal(Sigkill);
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([6, 6]),
+            ClusterNodes.LeaseTimeout * 3, "6 partitions each once the killed process's leases expired");
+
+        var replacement = cluster.Start(12, leader: false);
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([4, 4, 4]) && await Beating(replacement, 4),
+            TimeSpan.FromSeconds(30), "4 partitions each once a replacement joined, and it runs its four");
+
+        var fourth = cluster.Start(12, leader: false);
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([3, 3, 3, 3]) && await Beating(fourth, 3),
+            TimeSpan.FromSeconds(30), "3 partitions each once a fourth process joined, and it runs its three");
+
+        foreach (var node in new[] { nodes[1], nodes[2], replacement, fourth })
+        {
+            node.Signal(PosixSignal.SIGTERM);
+            Assert.Equal(0, await node.WaitForExitAsync());
+        }
+
+        await cluster.AssertNeverTwoAtOnceAsync("Parts", minimumEpochs: 1);
+        Assert.Empty(await PostgresServer.QueryAsync(cluster.ConnectionString, "SELECT 1 FROM steward_members WHERE expires_at > now()"));
+    }
+
+    [PostgresFact]
+    public async Task A_database_restart_loses_every_lease_and_all_are_acquired_again_without_a_second_holder()
+    {
+        await using var cluster = new ClusterNodes(await server.CreateDatabaseAsync("restart"), _workDirectory);
+        ChildProcess[] nodes = [cluster.Start(4), cluster.Start(4)];
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([2, 2]) && await cluster.LastBeatAsync() is not null,
+            TimeSpan.FromSeconds(60), "a leader and 2 partitions each");
+        var before = (await cluster.LastBeatAsync())!.Value.Epoch;
+
+        await server.RestartAsync();
+
+        foreach (var node in nodes)
+        {
+            await node.ExpectLineAsync("lost: the coordination connection failed", TimeSpan.FromSeconds(10)); // every clustered worker is cancelled
+        }
+
+        await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([2, 2])
+                && (await cluster.LastBeatAsync())?.Epoch > before,
+            TimeSpan.FromSeconds(30), "every lease acquired again after the restart");
+        foreach (var node in nodes)
+        {
+            node.Signal(PosixSignal.SIGTERM);
+            Assert.Equal(0, await node.WaitForExitAsync());
+            Assert.Contains("Cluster coordination cannot use the database", node.Transcript, StringComparison.Ordinal);
+        }
+
+        await cluster.AssertNeverTwoAtOnceAsync("Leader", minimumEpochs: 2);
+        await cluster.AssertNeverTwoAtOnceAsync("Parts", minimumEpochs: 2);
+    }
+
+    /// <summary>Whether <paramref name="node"/>'s workers wrote beats for exactly <paramref name="partitions"/> partitions in the last 300 ms.</summary>
+    private async Task<bool> Beating(ChildProcess node, int partitions)
+    {
+        var rows = await PostgresServer.QueryAsync(server.ConnectionString("partitions"),
+            $"SELECT count(DISTINCT partition) FROM beats WHERE process = {node.Id} AND at > now() - interval '300 milliseconds'");
+        return (long)rows[0][0] == partitions;
+    }
+
+    /// <summary>The node whose worker wrote the last beat of the singleton.</summary>
+    private static async Task<ChildProcess> Leader(ClusterNodes cluster, ChildProcess[] nodes)
+    {
+        var beat = await cluster.LastBeatAsync();
+        Assert.True(beat is not null, "no leader has beaten yet");
+        return nodes.Single(n => n.Id == beat.Value.Process);
+    }
+}
