@@ -44,7 +44,7 @@ try
 
     builder.Services.AddSingleton<DeviceLifecycle>();       // the sensors' connection state machine
     builder.Services.AddSingleton<Maintenance>();           // the heartbeat/command tasklets and their nursery jobs
-    builder.Services.AddRunState()                          // settings: the "Steward" section of appsettings.json
+    var steward = builder.Services.AddRunState()            // settings: the "Steward" section of appsettings.json
         .AddMultiOpen<ReadingsDatabase>()                   // the SQLite file: opened once with the host, closed once after it
         .AddPool(_ => new List<Reading>(512), maxSize: 4, name: "reading-batches") // the ingest manager's batch buffers
         .AddDeferredCalls<IngestManager>(DeferredCallProcessing.Owner) // readings queue up; IngestWriter runs them
@@ -56,6 +56,11 @@ try
         .UseSystemd()                                       // sd_notify, watchdog and journal output under systemd; else nothing
         .UseWindowsService()                                // the SCM's lifetime under Windows services; else nothing
         .UseOpenTelemetry(otel => DemoTelemetry.Configure(otel, builder.Configuration));
+    if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Steward")))
+    {
+        steward.UsePostgresCoordination();                  // several instances, one PostgreSQL: see docs/cluster.md
+    }
+
     builder.Services.AddHealthChecks().AddRunStateHealthCheck();
     builder.Services.AddHostedService<RunForService>();
 

@@ -39,4 +39,27 @@ public class ServiceManagerTests
         Assert.Equal("1 gave up (Flaky#0: InvalidOperationException)",
             SystemdStatus.Describe([W("Flaky", 0, WorkerHealth.GaveUp, new InvalidOperationException())]));
     }
+
+    [Fact]
+    public void The_systemd_status_line_says_leader_or_standby_and_how_many_partitions_are_held_here()
+    {
+        WorkerStatus W(string name, int index, WorkerHealth health, ClusterMode mode, bool holder) =>
+            new(name, index, RunStateStatus.Running, health, 0, null, null)
+            {
+                Cluster = new WorkerClusterStatus(mode, index, holder, holder ? 7 : 3, holder ? "here/1/abcd" : "there/2/ef01"),
+            };
+
+        var leader = SystemdStatus.Describe(
+        [
+            W("Poller", 0, WorkerHealth.Running, ClusterMode.Singleton, holder: true),
+            W("Orders", 0, WorkerHealth.Running, ClusterMode.Partitioned, holder: true),
+            W("Orders", 1, WorkerHealth.Standby, ClusterMode.Partitioned, holder: false),
+            W("Orders", 2, WorkerHealth.Running, ClusterMode.Partitioned, holder: true),
+            new("Reporter", 0, RunStateStatus.Running, WorkerHealth.Running, 0, null, null),
+        ]);
+        Assert.Equal("4 running, 1 standby; Poller leader, Orders 2/3 partitions", leader);
+
+        Assert.Equal("1 standby; Poller standby",
+            SystemdStatus.Describe([W("Poller", 0, WorkerHealth.Standby, ClusterMode.Singleton, holder: false)]));
+    }
 }

@@ -125,6 +125,10 @@ public static partial class StewardTelemetry
         /// <summary>Histogram <c>s</c>: how long a lease had no live holder when this process acquired it, from the previous
         /// holder's last renewal or release (worker name).</summary>
         public const string ClusterFailoverDuration = "steward.cluster.failover.duration";
+
+        /// <summary>Counter <c>{round_trip}</c>: round trips of this process's coordination connection to the database (no
+        /// attributes): one per tick whatever the number of leases.</summary>
+        public const string ClusterRoundTrips = "steward.cluster.round_trips";
     }
 
     /// <summary>The attribute names (fixed).</summary>

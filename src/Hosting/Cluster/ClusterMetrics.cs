@@ -20,6 +20,9 @@ internal static class ClusterMetrics
         I.ClusterFailoverDuration, "s", "How long a lease had no live holder when this process acquired it, by worker.",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 300] });
 
+    private static readonly Counter<long> s_roundTrips = StewardTelemetry.Meter.CreateCounter<long>(
+        I.ClusterRoundTrips, "{round_trip}", "Round trips of this process's coordination connection to the database.");
+
     private static readonly WeakSet<ClusterCoordinator> s_coordinators = new();
 
     private static readonly ObservableUpDownCounter<int> s_held = StewardTelemetry.Meter.CreateObservableUpDownCounter(
@@ -32,6 +35,14 @@ internal static class ClusterMetrics
         if (s_changes.Enabled)
         {
             s_changes.Add(1, new(A.WorkerName, worker), new(A.ClusterChange, change));
+        }
+    }
+
+    public static void RoundTrips(int count)
+    {
+        if (s_roundTrips.Enabled)
+        {
+            s_roundTrips.Add(count);
         }
     }
 

@@ -182,6 +182,7 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
             batch.BatchCommands.Add(new NpgsqlBatchCommand("LISTEN " + Channel));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref _roundTrips, 4); // open, schema (begin, statements, commit are pipelined: count them as two), batch
+            ClusterMetrics.RoundTrips(4);
         }
         catch
         {
@@ -239,6 +240,7 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
         }
 
         Interlocked.Increment(ref _roundTrips);
+        ClusterMetrics.RoundTrips(1);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
@@ -336,6 +338,7 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
         Command(batch, Leave);
         Command(batch, Notify);
         Interlocked.Increment(ref _roundTrips);
+        ClusterMetrics.RoundTrips(1);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

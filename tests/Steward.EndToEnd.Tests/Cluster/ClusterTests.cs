@@ -122,6 +122,18 @@ public sealed class ClusterTests(PostgresServer server) : IClassFixture<Postgres
         await cluster.AssertNeverTwoAtOnceAsync("Parts", minimumEpochs: 2);
     }
 
+    [UnixFact]
+    public async Task An_invalid_connection_string_exits_2_naming_the_key()
+    {
+        await using var cluster = new ClusterNodes("Host=db;Bogus=1", _workDirectory);
+        var node = cluster.Start();
+
+        Assert.Equal(2, await node.WaitForExitAsync());
+        Assert.Contains("ConnectionStrings:Steward is not a valid PostgreSQL connection string", node.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", node.Transcript, StringComparison.Ordinal); // one line, no stack trace
+        Assert.DoesNotContain("leader", node.Transcript, StringComparison.Ordinal);
+    }
+
     /// <summary>Whether <paramref name="node"/>'s workers wrote beats for exactly <paramref name="partitions"/> partitions in the last 300 ms.</summary>
     private async Task<bool> Beating(ChildProcess node, int partitions)
     {

@@ -1,0 +1,139 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Steward.Hosting;
+
+namespace Steward.EndToEnd.Tests.Cluster;
+
+/// <summary>
+/// Two Steward hosts in this process sharing one singleton through a real PostgreSQL: what the controller, the health
+/// check and the telemetry say about the holder and the standby, and the scoped lease the worker gets.
+/// </summary>
+[Collection(SerialTestGroup.Name)]
+public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture<PostgresServer>
+{
+    [PostgresFact]
+    public async Task The_holder_and_the_standby_report_their_roles_health_and_telemetry_and_the_standby_takes_over_at_stop()
+    {
+        var changes = new List<string>();
+        var failovers = new List<double>();
+        var held = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Steward" && instrument.Name.StartsWith("steward.cluster.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "steward.cluster.lease.changes")
+            {
+                lock (changes)
+                {
+                    changes.Add((string)tags.ToArray().Single(t => t.Key == "steward.cluster.change").Value!);
+                }
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (failovers)
+            {
+                failovers.Add(value);
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => held += value);
+        listener.Start();
+
+        var connectionString = await server.CreateDatabaseAsync("inprocess");
+        using var first = Build(connectionString);
+        await first.StartAsync();
+        var firstLease = await LeaseOf(first);
+        using var second = Build(connectionString);
+        await second.StartAsync();
+
+        var standby = await WaitFor(second, s => s.Health == WorkerHealth.Standby && s.Cluster?.Holder == firstLease.Holder);
+        Assert.Equal(new WorkerClusterStatus(ClusterMode.Singleton, 0, IsHolder: false, firstLease.Epoch, firstLease.Holder), standby.Cluster);
+        var leader = Status(first);
+        Assert.Equal(WorkerHealth.Running, leader.Health);
+        Assert.Equal(new WorkerClusterStatus(ClusterMode.Singleton, 0, IsHolder: true, firstLease.Epoch, firstLease.Holder), leader.Cluster);
+        Assert.Equal(HealthStatus.Healthy, (await Health(second)).Status); // a standby is healthy
+        Assert.Equal("0 worker instance(s) running, 1 standing by", (await Health(second)).Entries["steward"].Description);
+
+        held = 0;
+        listener.RecordObservableInstruments();
+        Assert.Equal(1, held); // the two hosts together hold the one lease
+
+        await first.StopAsync();
+        Assert.True(firstLease.LostToken.IsCancellationRequested); // the run ended with the host
+        var secondLease = await LeaseOf(second);
+        Assert.True(secondLease.Epoch > firstLease.Epoch);
+        Assert.NotEqual(firstLease.Holder, secondLease.Holder);
+        await second.StopAsync();
+
+        lock (changes)
+        {
+            Assert.Equal(["acquired", "released", "acquired", "released"], changes);
+        }
+
+        lock (failovers)
+        {
+            Assert.Single(failovers); // the second acquisition followed a holder: how long the lease was free
+            Assert.InRange(failovers[0], 0, 5);
+        }
+    }
+
+    private static IHost Build(string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "inprocess" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Steward"] = connectionString,
+            ["Steward:Cluster:LeaseTimeout"] = "00:00:02",
+            ["Steward:Workers:Leader:Cluster:Mode"] = "Singleton",
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<LeaseBox>();
+        builder.Services.AddHealthChecks().AddRunStateHealthCheck();
+        builder.Services.AddRunState().AddWorker<LeaseKeeper>("Leader").UsePostgresCoordination();
+        return builder.Build();
+    }
+
+    private static WorkerStatus Status(IHost host) => host.Services.GetRequiredService<IRunStateController>().Workers.Single();
+
+    private static async Task<WorkerStatus> WaitFor(IHost host, Func<WorkerStatus, bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition(Status(host)))
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+
+        return Status(host);
+    }
+
+    private static Task<ClusterLease> LeaseOf(IHost host) => host.Services.GetRequiredService<LeaseBox>().Leased.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+    private static Task<HealthReport> Health(IHost host) => host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+    /// <summary>What the host's worker was given.</summary>
+    private sealed class LeaseBox
+    {
+        public TaskCompletionSource<ClusterLease> Leased { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Takes its scoped lease and holds it until cancelled.</summary>
+    private sealed class LeaseKeeper(ClusterLease lease, IServiceProvider scope, LeaseBox box) : IRunStateWorker
+    {
+        public Task ExecuteAsync(RunState runState)
+        {
+            Assert.Same(lease, scope.GetRequiredService<ClusterLease>()); // one lease per run's scope
+            box.Leased.TrySetResult(lease);
+            return runState.SleepAsync(Timeout.InfiniteTimeSpan);
+        }
+    }
+}
