@@ -349,6 +349,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
                 slot.ReleasePending = false;
                 after.Add(() =>
                 {
+                    lease.Lose("released after its run ended"); // no longer held: anything still watching LostToken stops
                     ClusterLog.Released(_logger, key.Worker, key.Partition, key.Epoch);
                     ClusterMetrics.Changed(key.Worker, "released");
                 });
@@ -476,9 +477,10 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
         slot.ReleasePending = false;
         after.Add(() =>
         {
-            ClusterMetrics.Changed(lease.Name, "lost");
+            // A lease whose run had already ended (only its release was pending) is not reported lost: it expires unused.
             if (lease.Lose(reason) && !ended)
             {
+                ClusterMetrics.Changed(lease.Name, "lost");
                 ClusterLog.Lost(_logger, lease.Name, lease.Partition, lease.Epoch, reason);
             }
         });
@@ -600,6 +602,16 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await _store.LeaveAsync(releases, timeout.Token).ConfigureAwait(false);
+            lock (_lock)
+            {
+                foreach (var slot in _slots.Where(s => s.ReleasePending))
+                {
+                    slot.Lease!.Lose("released after its run ended");
+                    slot.Lease = null; // released: nothing left to lose
+                    slot.ReleasePending = false;
+                }
+            }
+
             foreach (var key in releases)
             {
                 ClusterLog.Released(_logger, key.Worker, key.Partition, key.Epoch);

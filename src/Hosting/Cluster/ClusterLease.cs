@@ -60,7 +60,8 @@ public sealed class ClusterLease
     /// <summary>When this process acquired the lease.</summary>
     public DateTimeOffset AcquiredAt { get; }
 
-    /// <summary>Cancelled when this process loses the lease or gives it up; the run's RunState is cancelled with it.</summary>
+    /// <summary>Cancelled when this process loses the lease or gives it up (the run's RunState is cancelled with it), and
+    /// when it releases it after the run ended.</summary>
     public CancellationToken LostToken { get; }
 
     /// <summary>Why the lease was lost or given up; null while it is held.</summary>

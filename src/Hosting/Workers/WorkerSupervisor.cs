@@ -51,6 +51,7 @@ internal sealed partial class WorkerSupervisor(
             }
 
             var failure = await RunOnceAsync(lease).ConfigureAwait(false);
+            var lost = lease is { IsLost: true }; // read before the release below, which marks the lease lost too
             if (lease is not null)
             {
                 // Only now, after the run has ended: at SIGTERM this is the hand-over to a standby.
@@ -62,13 +63,13 @@ internal sealed partial class WorkerSupervisor(
                 break; // stopping with the host: whatever the run did, it is over
             }
 
-            if (lease is { IsLost: true })
+            if (lost)
             {
                 // Lost or given up (its failure, if any, is logged): stand by again; not a restart. A lost lease first
                 // stands down for a lease timeout (doubling while losses follow each other), so that a healthy standby
                 // takes it over rather than the process that just lost it; a lease given up to rebalance competes at once
                 // (the shares keep it from coming straight back).
-                if (!lease.GivenUp && !await StandDownAsync(lease, instance.Cluster!.Value.Coordinator.LeaseTimeout).ConfigureAwait(false))
+                if (!lease!.GivenUp && !await StandDownAsync(lease, instance.Cluster!.Value.Coordinator.LeaseTimeout).ConfigureAwait(false))
                 {
                     break;
                 }

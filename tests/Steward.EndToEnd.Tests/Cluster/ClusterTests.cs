@@ -99,18 +99,34 @@ public sealed class ClusterTests(PostgresServer server) : IClassFixture<Postgres
         ChildProcess[] nodes = [cluster.Start(4), cluster.Start(4)];
         await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([2, 2]) && await cluster.LastBeatAsync() is not null,
             TimeSpan.FromSeconds(60), "a leader and 2 partitions each");
-        var before = (await cluster.LastBeatAsync())!.Value.Epoch;
+
+        var held = await HoldersAsync(cluster);
+        Assert.Equal(5, held.Count);
 
         await server.RestartAsync();
 
         foreach (var node in nodes)
         {
-            await node.ExpectLineAsync("lost: the coordination connection failed", TimeSpan.FromSeconds(10)); // every clustered worker is cancelled
+            await node.ExpectLineAsync("Cluster coordination cannot use the database", TimeSpan.FromSeconds(10)); // the connection died
         }
 
+        // Every lease is acquired again, each with a new epoch (so each was lost and its run cancelled: the old epochs'
+        // beats stop before the new ones start, checked below), and the partitions are spread as before.
         await cluster.WaitForAsync(async () => (await cluster.SharesAsync()).SequenceEqual([2, 2])
-                && (await cluster.LastBeatAsync())?.Epoch > before,
-            TimeSpan.FromSeconds(30), "every lease acquired again after the restart");
+                && await HoldersAsync(cluster) is { Count: 5 } now && now.All(l => l.Value > held[l.Key]),
+            TimeSpan.FromSeconds(30), "every lease acquired again after the restart, with a new epoch");
+        foreach (var node in nodes)
+        {
+            foreach (var line in node.Transcript.Split('\n').Where(l => l.StartsWith("out: leader ", StringComparison.Ordinal)))
+            {
+                var run = line["out: leader ".Length..];
+                if (held.Any(h => run.StartsWith($"{h.Key} epoch {h.Value} ", StringComparison.Ordinal)))
+                {
+                    Assert.Contains($"stopped {run}", node.Transcript, StringComparison.Ordinal); // the runs of the lost leases ended
+                }
+            }
+        }
+
         foreach (var node in nodes)
         {
             node.Signal(PosixSignal.SIGTERM);
@@ -121,6 +137,12 @@ public sealed class ClusterTests(PostgresServer server) : IClassFixture<Postgres
         await cluster.AssertNeverTwoAtOnceAsync("Leader", minimumEpochs: 2);
         await cluster.AssertNeverTwoAtOnceAsync("Parts", minimumEpochs: 2);
     }
+
+    /// <summary>The epoch of every unexpired lease, by "worker/partition".</summary>
+    private static async Task<Dictionary<string, long>> HoldersAsync(ClusterNodes cluster) =>
+        (await PostgresServer.QueryAsync(cluster.ConnectionString,
+            "SELECT name || '/' || partition, epoch FROM steward_leases WHERE owner IS NOT NULL AND expires_at > now()"))
+        .ToDictionary(r => (string)r[0], r => (long)r[1]);
 
     [UnixFact]
     public async Task An_invalid_connection_string_exits_2_naming_the_key()
