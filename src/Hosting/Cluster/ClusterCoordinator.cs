@@ -48,16 +48,19 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     private Task? _loop;
 
     public ClusterCoordinator(
-        PostgresCoordinationOptions options, StewardSettings settings, IHostEnvironment environment, RunStateController controller,
-        TimeProvider clock, ILogger<ClusterCoordinator> logger)
+        PostgresCoordinationOptions options, StewardSettings settings, WorkerCatalog catalog, IHostEnvironment environment,
+        RunStateController controller, TimeProvider clock, ILogger<ClusterCoordinator> logger)
     {
-        var cluster = settings.Current.Cluster ?? new ClusterOptions();
+        var current = settings.Current;
+        var cluster = current.Cluster ?? new ClusterOptions();
         LeaseTimeout = cluster.LeaseTimeout;
         Group = string.IsNullOrWhiteSpace(cluster.Group) ? environment.ApplicationName : cluster.Group;
         Holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Random.Shared.Next(0x10000):x4}";
-        Workers = [.. settings.Current.Workers
-            .Where(w => w.Value is { Enabled: true, Cluster.Mode: not ClusterMode.None })
-            .Select(w => (w.Key, w.Value.Cluster.Mode == ClusterMode.Partitioned ? w.Value.Cluster.Partitions : 1))];
+        // By the registered name (the configuration's key may differ in case): every process names a lease the same.
+        Workers = [.. catalog.Workers
+            .Select(w => (w.Name, Options: current.For(w.Name)))
+            .Where(w => w.Options is { Enabled: true, Cluster.Mode: not ClusterMode.None })
+            .Select(w => (w.Name, w.Options.Cluster.Mode == ClusterMode.Partitioned ? w.Options.Cluster.Partitions : 1))];
         var connection = PostgresLeaseStore.Settings(options.ConnectionString!, LeaseTimeout, Holder);
         _database = $"{connection.Host}:{connection.Port}/{connection.Database}";
         _store = new PostgresLeaseStore(options.ConnectionString!, Group, Holder, LeaseTimeout);

@@ -44,7 +44,7 @@ public static class PostgresCoordinationRunStateBuilderExtensions
 
         services.AddSingleton(sp => new ClusterCoordinator(
             sp.GetRequiredService<IOptions<PostgresCoordinationOptions>>().Value, sp.GetRequiredService<StewardSettings>(),
-            sp.GetRequiredService<Hosting.IHostEnvironment>(), sp.GetRequiredService<RunStateController>(),
+            sp.GetRequiredService<WorkerCatalog>(), sp.GetRequiredService<Hosting.IHostEnvironment>(), sp.GetRequiredService<RunStateController>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Logging.ILogger<ClusterCoordinator>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ClusterCoordinator>());
         services.AddScoped<ClusterLeaseHolder>();

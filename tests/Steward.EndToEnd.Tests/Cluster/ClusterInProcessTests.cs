@@ -87,17 +87,35 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
         }
     }
 
-    private static IHost Build(string connectionString)
+    [PostgresFact]
+    public async Task A_failing_singleton_is_restarted_by_its_policy_and_each_run_holds_a_new_epoch()
+    {
+        using var host = Build(await server.CreateDatabaseAsync("failing"), failFirst: true);
+        await host.StartAsync();
+
+        var box = host.Services.GetRequiredService<LeaseBox>();
+        var first = await box.Failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = await LeaseOf(host);
+        var status = await WaitFor(host, s => s.Health == WorkerHealth.Running && s.Restarts == 1);
+
+        Assert.Equal(first.Epoch + 1, second.Epoch); // released after the failed run, acquired again for the next
+        Assert.True(first.LostToken.IsCancellationRequested);
+        Assert.Equal(second.Epoch, status.Cluster!.Epoch);
+        await host.StopAsync();
+    }
+
+    private static IHost Build(string connectionString, bool failFirst = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "inprocess" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Steward"] = connectionString,
             ["Steward:Cluster:LeaseTimeout"] = "00:00:02",
-            ["Steward:Workers:Leader:Cluster:Mode"] = "Singleton",
+            ["Steward:Workers:leader:Cluster:Mode"] = "Singleton", // the key's case need not match the registered name
+            ["Steward:Workers:leader:Restart:InitialBackoff"] = "00:00:00.100",
         });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<LeaseBox>();
+        builder.Services.AddSingleton(new LeaseBox { FailFirst = failFirst });
         builder.Services.AddHealthChecks().AddRunStateHealthCheck();
         builder.Services.AddRunState().AddWorker<LeaseKeeper>("Leader").UsePostgresCoordination();
         return builder.Build();
@@ -123,6 +141,10 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
     /// <summary>What the host's worker was given.</summary>
     private sealed class LeaseBox
     {
+        public bool FailFirst { get; init; }
+
+        public TaskCompletionSource<ClusterLease> Failed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public TaskCompletionSource<ClusterLease> Leased { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -132,6 +154,11 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
         public Task ExecuteAsync(RunState runState)
         {
             Assert.Same(lease, scope.GetRequiredService<ClusterLease>()); // one lease per run's scope
+            if (box.FailFirst && box.Failed.TrySetResult(lease))
+            {
+                throw new InvalidOperationException("the first run fails");
+            }
+
             box.Leased.TrySetResult(lease);
             return runState.SleepAsync(Timeout.InfiniteTimeSpan);
         }
