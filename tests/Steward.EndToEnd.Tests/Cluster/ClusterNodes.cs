@@ -18,7 +18,11 @@ internal sealed class ClusterNodes(string connectionString, string workDirectory
     public IReadOnlyList<ChildProcess> Nodes => _nodes;
 
     /// <summary>Starts a node running the Leader worker as a singleton and Parts with <paramref name="partitions"/> partitions (0: disabled).</summary>
-    public ChildProcess Start(int partitions = 0, bool leader = true, params string[] extra)
+    public ChildProcess Start(int partitions = 0, bool leader = true, params string[] extra) => Start(partitions, leader, null, extra);
+
+    /// <summary>As <see cref="Start(int, bool, string[])"/>, told by NOTIFY_SOCKET and SYSTEMD_EXEC_PID that it is a
+    /// systemd service's main process when <paramref name="notifySocket"/> is given.</summary>
+    public ChildProcess Start(int partitions, bool leader, string? notifySocket, params string[] extra)
     {
         var node = ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "Steward.TestHost.dll"),
         [
@@ -27,7 +31,9 @@ internal sealed class ClusterNodes(string connectionString, string workDirectory
             "--Steward:Workers:Leader:Cluster:Mode=Singleton", $"--Steward:Workers:Leader:Enabled={leader}",
             "--Steward:Workers:Parts:Cluster:Mode=Partitioned", $"--Steward:Workers:Parts:Cluster:Partitions={Math.Max(partitions, 1)}",
             $"--Steward:Workers:Parts:Enabled={partitions > 0}", .. extra,
-        ], workingDirectory: workDirectory);
+        ], workingDirectory: workDirectory,
+        environment: notifySocket is null ? null : new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifySocket },
+        systemdExecPid: notifySocket is not null);
         _nodes.Add(node);
         return node;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Steward.EndToEnd.Tests.Systemd;
 using Steward.Testing;
 
 namespace Steward.EndToEnd.Tests.Cluster;
@@ -136,6 +137,25 @@ public sealed class ClusterTests(PostgresServer server) : IClassFixture<Postgres
 
         await cluster.AssertNeverTwoAtOnceAsync("Leader", minimumEpochs: 2);
         await cluster.AssertNeverTwoAtOnceAsync("Parts", minimumEpochs: 2);
+    }
+
+    [PostgresFact]
+    public async Task Systemd_status_says_leader_on_the_holder_and_standby_on_the_other_and_follows_a_hand_over()
+    {
+        await using var cluster = new ClusterNodes(await server.CreateDatabaseAsync("status"), _workDirectory);
+        using var firstSocket = new NotifySocket(isAbstract: false);
+        using var secondSocket = new NotifySocket(isAbstract: false);
+        var first = cluster.Start(0, leader: true, firstSocket.Address);
+        await firstSocket.WaitForAsync("STATUS=1 running; Leader leader");
+        var second = cluster.Start(0, leader: true, secondSocket.Address);
+        var ready = await secondSocket.WaitForAsync("READY=1"); // a standby does not hold readiness back
+        await secondSocket.WaitForAsync("STATUS=1 standby; Leader standby");
+
+        first.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await first.WaitForExitAsync());
+        await secondSocket.WaitForAsync("STATUS=1 running; Leader leader", after: ready);
+        second.Signal(PosixSignal.SIGTERM);
+        Assert.Equal(0, await second.WaitForExitAsync());
     }
 
     /// <summary>The epoch of every unexpired lease, by "worker/partition".</summary>
