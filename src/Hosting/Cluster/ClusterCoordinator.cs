@@ -519,7 +519,8 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     {
         lock (_lock)
         {
-            if (_renewedAt == 0 || _clock.GetElapsedTime(_renewedAt) < SafeWindow)
+            // Nothing held (all released since): nothing to protect, and a query that is merely slow is left to its timeout.
+            if (_renewedAt == 0 || _clock.GetElapsedTime(_renewedAt) < SafeWindow || !_slots.Exists(s => s.Lease is not null))
             {
                 return;
             }

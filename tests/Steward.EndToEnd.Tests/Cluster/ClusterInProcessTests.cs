@@ -106,7 +106,41 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
         await host.StopAsync();
     }
 
-    private static IHost Build(string connectionString, bool failFirst = false)
+    [PostgresFact]
+    public async Task A_process_that_released_its_last_lease_keeps_its_connection_quietly()
+    {
+        long trips = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Meter.Name: "Steward", Name: "steward.cluster.round_trips" })
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref trips, value));
+        listener.Start();
+        var warnings = new WarningCounter();
+        using var host = Build(await server.CreateDatabaseAsync("released"), returnAtOnce: true, warnings);
+        await host.StartAsync();
+
+        await WaitFor(host, s => s.Health == WorkerHealth.Stopped); // ran once, returned: the lease is released
+        var after = Interlocked.Read(ref trips);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Interlocked.Read(ref trips) < after + 5) // five more ticks: well past the renewal watchdog's window
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+
+        Assert.Equal(0, warnings.Count); // no renewal watchdog firing on nothing, no reconnect
+        await host.StopAsync();
+    }
+
+    private static IHost Build(string connectionString, bool failFirst = false) => Build(connectionString, failFirst, returnAtOnce: false, null);
+
+    private static IHost Build(string connectionString, bool returnAtOnce, ILoggerProvider? logs) => Build(connectionString, false, returnAtOnce, logs);
+
+    private static IHost Build(string connectionString, bool failFirst, bool returnAtOnce, ILoggerProvider? logs)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "inprocess" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -117,7 +151,12 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
             ["Steward:Workers:leader:Restart:InitialBackoff"] = "00:00:00.100",
         });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(new LeaseBox { FailFirst = failFirst });
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        builder.Services.AddSingleton(new LeaseBox { FailFirst = failFirst, ReturnAtOnce = returnAtOnce });
         builder.Services.AddHealthChecks().AddRunStateHealthCheck();
         builder.Services.AddRunState().AddWorker<LeaseKeeper>("Leader").UsePostgresCoordination();
         return builder.Build();
@@ -145,6 +184,8 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
     {
         public bool FailFirst { get; init; }
 
+        public bool ReturnAtOnce { get; init; }
+
         public TaskCompletionSource<ClusterLease> Failed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<ClusterLease> Leased { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -162,7 +203,37 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
             }
 
             box.Leased.TrySetResult(lease);
-            return runState.SleepAsync(Timeout.InfiniteTimeSpan);
+            return box.ReturnAtOnce ? Task.CompletedTask : runState.SleepAsync(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Counts the warnings and errors logged by the cluster coordination.</summary>
+    private sealed class WarningCounter : ILoggerProvider
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName.EndsWith("ClusterCoordinator", StringComparison.Ordinal));
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(WarningCounter owner, bool counted) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => counted && logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    Interlocked.Increment(ref owner._count);
+                }
+            }
         }
     }
 }
