@@ -43,6 +43,8 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     private CancellationTokenSource _commands = new(); // the loop's queries; cancelled by the renewal watchdog
     private ITimer? _watchdog;
     private long _renewedAt; // guarded by _lock: when the last renewal that succeeded was sent (timestamp), 0 if none
+    private long _tickSentAt; // guarded by _lock: when the last tick was sent, so renewals keep their period
+    private int _generation; // guarded by _lock: bumped by every LoseAll; a tick sent before it is void
     private TimeSpan? _nextAttempt; // guarded by _lock: when a lease an instance waits for expires, from the last tick
     private volatile string? _problem = "not connected yet";
     private Task? _loop;
@@ -223,12 +225,8 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
                 {
                     await _store.OpenAsync(Workers, _stop.Token).ConfigureAwait(false);
                     opened = true;
-                    if (_commands.IsCancellationRequested)
-                    {
-                        var old = _commands;
-                        _commands = new CancellationTokenSource(); // the watchdog cancelled the last connection's queries
-                        old.Dispose();
-                    }
+                    // A fresh source per connection: the watchdog may have cancelled the last one's (or may yet, late).
+                    Interlocked.Exchange(ref _commands, new CancellationTokenSource()).Dispose();
                 }
 
                 await TickAsync().ConfigureAwait(false);
@@ -287,17 +285,23 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     private async Task TickAsync()
     {
         LeaseTickRequest request;
+        long sentAt;
+        int generation;
         lock (_lock)
         {
             request = BuildRequest();
+            sentAt = _tickSentAt = _clock.GetTimestamp();
+            generation = _generation;
         }
 
-        var sentAt = _clock.GetTimestamp();
-        var result = await _store.TickAsync(request, _commands.Token).ConfigureAwait(false);
+        var result = await _store.TickAsync(request, Volatile.Read(ref _commands).Token).ConfigureAwait(false);
         var after = new List<Action>();
         lock (_lock)
         {
-            Apply(request, result, sentAt, after);
+            // Invariant: a result that comes back after every lease was given up (the watchdog, a lost connection), or
+            // too late to be trusted, renews nothing and grants nothing: what it acquired is given straight back.
+            var late = generation != _generation || _clock.GetElapsedTime(sentAt) >= SafeWindow;
+            Apply(request, result, sentAt, late, after);
         }
 
         foreach (var action in after)
@@ -342,7 +346,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     }
 
     // Caller holds _lock; what must run outside it goes to `after`.
-    private void Apply(LeaseTickRequest request, LeaseTickResult result, long sentAt, List<Action> after)
+    private void Apply(LeaseTickRequest request, LeaseTickResult result, long sentAt, bool late, List<Action> after)
     {
         foreach (var key in request.Releases)
         {
@@ -350,6 +354,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
             {
                 slot.Lease = null;
                 slot.ReleasePending = false;
+                _wake |= slot.Grant is not null; // it wants its lease again: tick at once (our own NOTIFY is not heard)
                 after.Add(() =>
                 {
                     lease.Lose("released after its run ended"); // no longer held: anything still watching LostToken stops
@@ -366,6 +371,21 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
             {
                 Drop(slot, "the database no longer names this process as its holder", after);
             }
+        }
+
+        if (late)
+        {
+            foreach (var ((worker, partition, epoch), _) in result.Acquired)
+            {
+                if (Find(worker, partition) is { Lease: null } slot)
+                {
+                    slot.Lease = new ClusterLease(worker, partition, epoch, Holder, _clock.GetUtcNow());
+                    slot.ReleasePending = true; // never granted: released at the next tick
+                    _wake = true;
+                }
+            }
+
+            return;
         }
 
         if (request.Renewals.Count > 0 || result.Acquired.Count > 0)
@@ -494,42 +514,63 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
         var after = new List<Action>();
         lock (_lock)
         {
-            foreach (var slot in _slots)
-            {
-                if (slot.Lease is not null)
-                {
-                    Drop(slot, reason, after);
-                }
-            }
-
-            _renewedAt = 0;
-            _members.Clear();
+            LoseAllLocked(reason, after);
         }
 
-        _watchdog?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         foreach (var action in after)
         {
             action();
         }
     }
 
+    // Caller holds _lock.
+    private void LoseAllLocked(string reason, List<Action> after)
+    {
+        foreach (var slot in _slots)
+        {
+            if (slot.Lease is not null)
+            {
+                Drop(slot, reason, after);
+            }
+        }
+
+        _generation++;
+        _renewedAt = 0;
+        _members.Clear();
+        _watchdog?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
     /// <summary>The renewal watchdog: no renewal succeeded within the safe window, so every lease is given up now, before
     /// any can expire in the database, and the hung query is cancelled (the connection is then opened again).</summary>
     private void CheckRenewal()
     {
+        var after = new List<Action>();
         lock (_lock)
         {
             // Nothing held (all released since): nothing to protect, and a query that is merely slow is left to its timeout.
-            if (_renewedAt == 0 || _clock.GetElapsedTime(_renewedAt) < SafeWindow || !_slots.Exists(s => s.Lease is not null))
+            if (_renewedAt == 0 || !_slots.Exists(s => s.Lease is not null))
             {
                 return;
             }
+
+            var elapsed = _clock.GetElapsedTime(_renewedAt);
+            if (elapsed < SafeWindow)
+            {
+                _watchdog?.Change(SafeWindow - elapsed, Timeout.InfiniteTimeSpan); // woken early (timer granularity): again
+                return;
+            }
+
+            LoseAllLocked($"no renewal succeeded for {SafeWindow.TotalSeconds:0.###} s, so the lease could expire", after);
         }
 
-        LoseAll($"no renewal succeeded for {SafeWindow.TotalSeconds:0.###} s, so the lease could expire");
+        foreach (var action in after)
+        {
+            action();
+        }
+
         try
         {
-            _commands.Cancel();
+            Volatile.Read(ref _commands).Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -549,7 +590,9 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
                 return;
             }
 
-            delay = _nextAttempt is { } attempt && attempt < RenewEvery ? attempt : RenewEvery;
+            // The next renewal a third of the lease timeout after the last one was *sent* (not after it returned).
+            var renew = RenewEvery - _clock.GetElapsedTime(_tickSentAt);
+            delay = _nextAttempt is { } attempt && attempt < renew ? attempt : renew;
             if (delay <= TimeSpan.Zero)
             {
                 return;
@@ -605,17 +648,23 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _store.LeaveAsync(releases, timeout.Token).ConfigureAwait(false);
+            if (!await _store.LeaveAsync(releases, timeout.Token).ConfigureAwait(false))
+            {
+                return; // no connection: the leases expire by themselves
+            }
+
+            var released = new List<ClusterLease>();
             lock (_lock)
             {
                 foreach (var slot in _slots.Where(s => s.ReleasePending))
                 {
-                    slot.Lease!.Lose("released after its run ended");
+                    released.Add(slot.Lease!);
                     slot.Lease = null; // released: nothing left to lose
                     slot.ReleasePending = false;
                 }
             }
 
+            released.ForEach(lease => lease.Lose("released after its run ended"));
             foreach (var key in releases)
             {
                 ClusterLog.Released(_logger, key.Worker, key.Partition, key.Epoch);

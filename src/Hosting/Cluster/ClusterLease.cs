@@ -82,7 +82,16 @@ public sealed class ClusterLease
         }
 
         GivenUp = givenUp;
-        _lost.Cancel();
+        try
+        {
+            _lost.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A LostToken callback threw (the run's RunState reports its own handlers' failures when the run ends): the
+            // lease is lost all the same, and the coordinator must go on giving up the others.
+        }
+
         return true;
     }
 }

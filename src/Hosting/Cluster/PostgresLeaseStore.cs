@@ -68,14 +68,18 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
         RETURNING l.name, l.partition
         """;
 
-    // A member that joins (a row inserted, not updated: xmax = 0) tells the others, so holders rebalance at once.
+    // A member that joins (no live row before: a new one, or one that had expired) tells the others, so holders rebalance
+    // at once. Every part of the statement sees the rows as they were before it (one snapshot).
     private const string Heartbeat = """
-        WITH up AS (
+        WITH prev AS (
+            SELECT count(*) AS live FROM steward_members
+            WHERE lease_group = @group AND owner = @owner AND name = ANY(@names) AND expires_at > now()),
+        up AS (
             INSERT INTO steward_members (lease_group, name, owner, expires_at)
             SELECT @group, n, @owner, now() + @ttl FROM unnest(@names::text[]) AS n
             ON CONFLICT (lease_group, name, owner) DO UPDATE SET expires_at = excluded.expires_at
-            RETURNING (xmax = 0) AS joined)
-        SELECT pg_notify('steward_leases', @group) FROM (SELECT bool_or(joined) AS joined FROM up) AS j WHERE j.joined
+            RETURNING 1)
+        SELECT pg_notify('steward_leases', @group) FROM prev WHERE prev.live < cardinality(@names) AND EXISTS (SELECT 1 FROM up)
         """;
 
     private const string CountMembers = """
@@ -321,12 +325,13 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
         return true;
     }
 
-    /// <summary>Releases <paramref name="releases"/>, leaves every membership and notifies the group: the graceful exit.</summary>
-    public async Task LeaveAsync(IReadOnlyList<LeaseKey> releases, CancellationToken cancellationToken)
+    /// <summary>Releases <paramref name="releases"/>, leaves every membership and notifies the group: the graceful exit.
+    /// False when there is no connection to do it on.</summary>
+    public async Task<bool> LeaveAsync(IReadOnlyList<LeaseKey> releases, CancellationToken cancellationToken)
     {
         if (_connection is not { } connection)
         {
-            return;
+            return false;
         }
 
         using var batch = new NpgsqlBatch(connection);
@@ -340,6 +345,7 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
         Interlocked.Increment(ref _roundTrips);
         ClusterMetrics.RoundTrips(1);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Closes the connection (the server ends the backend and its LISTEN); the store can be opened again.</summary>

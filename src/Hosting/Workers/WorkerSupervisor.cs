@@ -78,6 +78,23 @@ internal sealed partial class WorkerSupervisor(
             }
 
             _lossesInRow = 0;
+            if (lease is not null && failure is null)
+            {
+                // A clustered run that returned: the work is the cluster's, not this process's, so the instance stands by
+                // again after the policy's initial back-off and whichever process acquires the lease first runs it next
+                // (a partition left without a runner would otherwise stay so). Not a restart; Enabled=false stops it.
+                instance.SetHealth(WorkerHealth.Standby);
+                try
+                {
+                    await Task.Delay(settings.Current.For(registration.Name).Restart.InitialBackoff, _clock, host.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
+            }
 
             var restart = settings.Current.For(registration.Name).Restart;
             if (failure is null && restart.Policy != RestartPolicy.Always)

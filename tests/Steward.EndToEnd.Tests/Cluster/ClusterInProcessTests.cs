@@ -107,7 +107,7 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
     }
 
     [PostgresFact]
-    public async Task A_process_that_released_its_last_lease_keeps_its_connection_quietly()
+    public async Task A_run_that_returns_releases_its_lease_and_stands_by_and_the_connection_stays_quiet()
     {
         long trips = 0;
         using var listener = new MeterListener();
@@ -124,7 +124,9 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
         using var host = Build(await server.CreateDatabaseAsync("released"), returnAtOnce: true, warnings);
         await host.StartAsync();
 
-        await WaitFor(host, s => s.Health == WorkerHealth.Stopped); // ran once, returned: the lease is released
+        await LeaseOf(host);
+        var standing = await WaitFor(host, s => s.Health == WorkerHealth.Standby && s.Cluster is { IsHolder: false }); // returned: released
+        Assert.Equal(0, standing.Restarts); // a clustered run that returns is not a restart: it stands by for InitialBackoff
         var after = Interlocked.Read(ref trips);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (Interlocked.Read(ref trips) < after + 5) // five more ticks: well past the renewal watchdog's window
@@ -148,7 +150,8 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
             ["ConnectionStrings:Steward"] = connectionString,
             ["Steward:Cluster:LeaseTimeout"] = "00:00:02",
             ["Steward:Workers:leader:Cluster:Mode"] = "Singleton", // the key's case need not match the registered name
-            ["Steward:Workers:leader:Restart:InitialBackoff"] = "00:00:00.100",
+            // A run that returns stands by for this long before it competes again.
+            ["Steward:Workers:leader:Restart:InitialBackoff"] = returnAtOnce ? "00:00:30" : "00:00:00.100",
         });
         builder.Logging.ClearProviders();
         if (logs is not null)
