@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -560,7 +561,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
                 return;
             }
 
-            LoseAllLocked($"no renewal succeeded for {SafeWindow.TotalSeconds:0.###} s, so the lease could expire", after);
+            LoseAllLocked(string.Create(CultureInfo.InvariantCulture, $"no renewal succeeded for {SafeWindow.TotalSeconds:0.###} s, so the lease could expire"), after);
         }
 
         foreach (var action in after)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,6 +88,39 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
             Assert.Single(failovers); // the second acquisition followed a holder: how long the lease was free
             Assert.InRange(failovers[0], 0, 5);
         }
+    }
+
+    [PostgresFact]
+    public async Task A_holder_cut_off_from_the_database_gives_its_lease_up_before_another_process_can_take_it()
+    {
+        var direct = await server.CreateDatabaseAsync("partition");
+        await using var proxy = new FreezableProxy(server.Port);
+        var throughProxy = direct.Replace($"Port={server.Port}", $"Port={proxy.Port}", StringComparison.Ordinal);
+        using var cutOff = Build(throughProxy);
+        await cutOff.StartAsync();
+        var lease = await LeaseOf(cutOff);
+        using var other = Build(direct);
+        await other.StartAsync();
+        await WaitFor(other, s => s.Health == WorkerHealth.Standby && s.Cluster?.Holder == lease.Holder);
+
+        long lostAt = 0;
+        using var lost = lease.LostToken.Register(() => lostAt = Stopwatch.GetTimestamp());
+        var frozenAt = Stopwatch.GetTimestamp();
+        proxy.Freeze(); // a network partition: the holder's queries get no answer, and no error either
+
+        // The holder's renewal watchdog gives the lease up at 5/6 of the lease timeout after its last renewal was sent;
+        // the database lets the other process take it only once the lease expired, a full lease timeout after it.
+        var taken = await LeaseOf(other);
+        var takenAt = Stopwatch.GetTimestamp();
+        Assert.True(lostAt != 0 && lostAt < takenAt,
+            $"the cut-off holder must give up first: lost {Stopwatch.GetElapsedTime(frozenAt, lostAt)}, taken {Stopwatch.GetElapsedTime(frozenAt, takenAt)} after the freeze");
+        Assert.True(Stopwatch.GetElapsedTime(frozenAt, lostAt) < TimeSpan.FromSeconds(2), "given up within the lease timeout");
+        Assert.StartsWith("no renewal succeeded for 1.667 s, so the lease could expire", lease.LostReason, StringComparison.Ordinal);
+        Assert.True(taken.Epoch > lease.Epoch);
+
+        proxy.Thaw();
+        await other.StopAsync();
+        await cutOff.StopAsync();
     }
 
     [PostgresFact]
