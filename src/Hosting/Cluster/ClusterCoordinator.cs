@@ -24,7 +24,7 @@ namespace Steward.Hosting;
 /// acquisition only while its supervisor waits in <see cref="AcquireAsync"/>, which it calls only between runs.
 /// </para>
 /// </remarks>
-[DebuggerDisplay("Cluster coordination as {Holder,nq}: {_slots.Count} slots, problem {_problem}")]
+[DebuggerDisplay("Cluster coordination as {Holder,nq}: {_slots.Count} slots, problem {_controller.CoordinationProblem}")]
 internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(250);
@@ -47,7 +47,6 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     private long _tickSentAt; // guarded by _lock: when the last tick was sent, so renewals keep their period
     private int _generation; // guarded by _lock: bumped by every LoseAll; a tick sent before it is void
     private TimeSpan? _nextAttempt; // guarded by _lock: when a lease an instance waits for expires, from the last tick
-    private volatile string? _problem = "not connected yet";
     private Task? _loop;
 
     public ClusterCoordinator(
@@ -70,7 +69,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
         _controller = controller;
         _clock = clock;
         _logger = logger;
-        controller.CoordinationProblem = _problem;
+        controller.CoordinationProblem = "not connected yet";
         ClusterMetrics.Track(this);
     }
 
@@ -83,12 +82,6 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
 
     /// <summary>The clustered workers (enabled, mode not None) and their partition counts, as configured at start.</summary>
     public IReadOnlyList<(string Worker, int Partitions)> Workers { get; }
-
-    /// <summary>Why the database cannot be used now; null while it can.</summary>
-    public string? Problem => _problem;
-
-    /// <summary>Round trips to the database so far.</summary>
-    public long RoundTrips => _store.RoundTrips;
 
     private TimeSpan RenewEvery => LeaseTimeout / 3;
 
@@ -179,8 +172,7 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     {
         if (Workers.Count == 0)
         {
-            _problem = null; // nothing is clustered: no connection is needed
-            _controller.CoordinationProblem = null;
+            _controller.CoordinationProblem = null; // nothing is clustered: no connection is needed
             return Task.CompletedTask;
         }
 
@@ -248,7 +240,6 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
                 var reason = Describe(ex);
                 LoseAll($"the coordination connection failed ({reason})");
                 var delay = RetryDelay(failures++);
-                _problem = reason;
                 _controller.CoordinationProblem = reason;
                 if (reason != reported)
                 {
@@ -278,7 +269,6 @@ internal sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposa
     {
         failures = 0;
         reported = null;
-        _problem = null;
         _controller.CoordinationProblem = null;
         ClusterLog.Connected(_logger, _database, Holder, Group, LeaseTimeout);
     }

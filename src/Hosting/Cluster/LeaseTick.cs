@@ -20,8 +20,6 @@ internal sealed class LeaseTickRequest
 
     /// <summary>Workers whose lease rows are read back (holders and expiry), for statuses and the next attempt.</summary>
     public List<string> Snapshot { get; } = [];
-
-    public bool IsEmpty => Releases.Count == 0 && Renewals.Count == 0 && Members.Count == 0 && Wants.Count == 0 && Snapshot.Count == 0;
 }
 
 /// <summary>What a worker wants: any of <paramref name="Ready"/>, up to its share (a singleton: one).</summary>

@@ -123,13 +123,9 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
 
     private NpgsqlConnection? _connection;
     private int _notified;
-    private long _roundTrips;
 
     /// <summary>Whether the connection is open (it may still be found broken by the next command).</summary>
     public bool IsOpen => _connection?.FullState is ConnectionState.Open;
-
-    /// <summary>Round trips made to the database since the process started (opening included).</summary>
-    public long RoundTrips => Interlocked.Read(ref _roundTrips);
 
     /// <summary>The coordination connection's settings: the user's, with no pool (the connection is ours alone and is
     /// closed for real), timeouts within a third of the lease timeout, TCP keepalives on, and an application name naming this process (<c>steward host/pid/random</c>, as <c>pg_stat_activity</c> shows it).</summary>
@@ -185,8 +181,7 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
             Command(batch, Forget);
             batch.BatchCommands.Add(new NpgsqlBatchCommand("LISTEN " + Channel));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _roundTrips, 4); // open, schema (begin, statements, commit are pipelined: count them as two), batch
-            ClusterMetrics.RoundTrips(4);
+            ClusterMetrics.RoundTrips(4); // open, schema (begin, statements, commit are pipelined: count them as two), batch
         }
         catch
         {
@@ -243,7 +238,6 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
             return result;
         }
 
-        Interlocked.Increment(ref _roundTrips);
         ClusterMetrics.RoundTrips(1);
         var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -342,7 +336,6 @@ internal sealed class PostgresLeaseStore(string connectionString, string group, 
 
         Command(batch, Leave);
         Command(batch, Notify);
-        Interlocked.Increment(ref _roundTrips);
         ClusterMetrics.RoundTrips(1);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return true;

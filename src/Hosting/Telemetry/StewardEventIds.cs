@@ -90,8 +90,7 @@ internal static class StewardEventIds
         public const int Lost = 3005;
         public const int Released = 3006;
         public const int GivingUp = 3007;
-        public const int Standby = 3008;
-        public const int LeaveFailed = 3009;
+        public const int LeaveFailed = 3008;
     }
 
     /// <summary>The systemd integration (2900s).</summary>

@@ -26,11 +26,12 @@ internal sealed partial class WorkerSupervisor(
     public async Task RunAsync()
     {
         var host = controller.Host;
+        var cluster = instance.Cluster;
         while (!host.IsCancelled)
         {
             // A clustered instance first stands by for its lease; it runs only while this process holds it.
             ClusterLease? lease = null;
-            if (instance.Cluster is var (coordinator, slot))
+            if (cluster is var (coordinator, slot))
             {
                 instance.SetHealth(WorkerHealth.Standby);
                 controller.WorkerStarted(instance); // a standby is doing its job: it does not hold readiness back
@@ -52,10 +53,9 @@ internal sealed partial class WorkerSupervisor(
 
             var failure = await RunOnceAsync(lease).ConfigureAwait(false);
             var lost = lease is { IsLost: true }; // read before the release below, which marks the lease lost too
-            if (lease is not null)
+            if (cluster is var (owner, held) && lease is not null)
             {
-                // Only now, after the run has ended: at SIGTERM this is the hand-over to a standby.
-                instance.Cluster!.Value.Coordinator.Release(instance.Cluster.Value.Slot, lease);
+                owner.Release(held, lease); // only now, after the run has ended: at SIGTERM this is the hand-over to a standby
             }
 
             if (host.IsCancelled)
@@ -69,7 +69,7 @@ internal sealed partial class WorkerSupervisor(
                 // stands down for a lease timeout (doubling while losses follow each other), so that a healthy standby
                 // takes it over rather than the process that just lost it; a lease given up to rebalance competes at once
                 // (the shares keep it from coming straight back).
-                if (!lease!.GivenUp && !await StandDownAsync(lease, instance.Cluster!.Value.Coordinator.LeaseTimeout).ConfigureAwait(false))
+                if (!lease!.GivenUp && !await StandDownAsync(lease, cluster!.Value.Coordinator.LeaseTimeout).ConfigureAwait(false))
                 {
                     break;
                 }
