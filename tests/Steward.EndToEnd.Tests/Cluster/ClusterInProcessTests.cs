@@ -114,8 +114,10 @@ public sealed class ClusterInProcessTests(PostgresServer server) : IClassFixture
         var takenAt = Stopwatch.GetTimestamp();
         Assert.True(lostAt != 0 && lostAt < takenAt,
             $"the cut-off holder must give up first: lost {Stopwatch.GetElapsedTime(frozenAt, lostAt)}, taken {Stopwatch.GetElapsedTime(frozenAt, takenAt)} after the freeze");
-        Assert.True(Stopwatch.GetElapsedTime(frozenAt, lostAt) < TimeSpan.FromSeconds(2), "given up within the lease timeout");
-        Assert.StartsWith("no renewal succeeded for 1.667 s, so the lease could expire", lease.LostReason, StringComparison.Ordinal);
+        // By the renewal watchdog (5/6 of the lease timeout after the last renewal was sent), or, on a loaded machine whose
+        // timers run late, by the hung query's own timeout breaking the connection: either way before the other took it.
+        Assert.True(lease.LostReason!.StartsWith("no renewal succeeded for 1.667 s", StringComparison.Ordinal)
+            || lease.LostReason.StartsWith("the coordination connection failed", StringComparison.Ordinal), lease.LostReason);
         Assert.True(taken.Epoch > lease.Epoch);
 
         proxy.Thaw();
